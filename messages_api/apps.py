@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MessagesApiConfig(AppConfig):
+    name = "messages_api"
+    verbose_name = "Messages API"

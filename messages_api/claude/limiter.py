@@ -1,0 +1,34 @@
+"""FIFO concurrency slots: at most CLAUDE_PROXY_MAX_CONCURRENT turns run at once."""
+
+import asyncio
+import time
+
+from django.conf import settings
+
+_semaphores = {}
+
+
+def _semaphore():
+    # One per event loop: daphne runs one; tests may start others.
+    loop = asyncio.get_running_loop()
+    if loop not in _semaphores:
+        _semaphores[loop] = asyncio.Semaphore(settings.CLAUDE_PROXY_MAX_CONCURRENT)
+    return _semaphores[loop]
+
+
+class Slot:
+    def __init__(self, waited_ms):
+        self.waited_ms = waited_ms
+        self._released = False
+
+    def release(self):
+        if not self._released:
+            self._released = True
+            _semaphore().release()
+
+
+async def acquire_slot():
+    """Wait, in arrival order, for a free slot; the Slot says how long that took."""
+    started = time.monotonic()
+    await _semaphore().acquire()
+    return Slot(round((time.monotonic() - started) * 1000))

@@ -1,0 +1,60 @@
+"""ClaudeAgentOptions for a request: model, system prompt, tools, env, limits."""
+
+from claude_agent_sdk import ClaudeAgentOptions
+from django.conf import settings
+
+# The CLI's own tools act on the server's machine; clients bring their own tools.
+BLOCKED_TOOLS = (
+    "Read", "Write", "Edit", "MultiEdit", "Bash", "Glob", "Grep", "NotebookEdit",
+    "WebFetch", "WebSearch", "TodoWrite",
+    # Claude Code features with no meaning for an API client.
+    "ToolSearch", "CronCreate", "CronDelete", "CronList", "EnterPlanMode", "ExitPlanMode",
+    "EnterWorktree", "ExitWorktree", "AskUserQuestion", "Skill", "Agent", "Task",
+    "TaskOutput", "TaskStop",
+)  # fmt: skip
+
+# Large images and long transcripts arrive as single JSON lines from the CLI.
+MAX_BUFFER_SIZE = 64 * 1024 * 1024
+
+
+def cli_model(requested):
+    """The CLI's model alias for the model string a client asked for."""
+    name = requested.lower()
+    if "opus" in name:
+        return "opus"
+    if "haiku" in name:
+        return "haiku"
+    return "sonnet"
+
+
+def cli_env():
+    """What the CLI's environment adds to (or blanks in) the server's own.
+
+    The SDK starts from the server's environment; it cannot remove a variable, so
+    agent teams are switched off with an empty value, which the CLI reads as unset.
+    """
+    return {
+        "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS": "",
+        "ENABLE_TOOL_SEARCH": "false",
+        "CLAUDE_CODE_MAX_RETRIES": str(settings.CLAUDE_PROXY_UPSTREAM_RETRIES),
+    }
+
+
+def build_options(params, *, stderr):
+    """Options for a fresh CLI process that answers `params` (a MessagesRequest)."""
+    return ClaudeAgentOptions(
+        model=cli_model(params.model),
+        # The CLI keeps its one-line SDK identity and puts the client's system text after it.
+        system_prompt=params.system_text or None,
+        # No built-in tools: they would act on this machine, not the client's, and their
+        # definitions add ~70 KB to every upstream call.
+        tools=[],
+        permission_mode="bypassPermissions",
+        cwd=settings.CLAUDE_PROXY_WORKDIR,
+        disallowed_tools=list(BLOCKED_TOOLS),
+        plugins=[],
+        env=cli_env(),
+        include_partial_messages=True,
+        max_buffer_size=MAX_BUFFER_SIZE,
+        stderr=stderr,
+    )

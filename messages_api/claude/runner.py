@@ -1,0 +1,116 @@
+"""A Claude Code CLI process, owned by one task that requests talk to through a queue.
+
+The SDK client must live inside the task that connected it, and a request's task can
+be cancelled at any moment (the client hangs up), so no request touches the client:
+it submits a Turn and reads the SDK messages the owner task puts on it.
+"""
+
+import asyncio
+import logging
+from collections import deque
+
+from claude_agent_sdk import ClaudeSDKClient
+
+log = logging.getLogger("claude_proxy.runner")
+
+STDERR_LINES = 40
+INTERRUPT_GRACE_SECONDS = 5.0
+
+
+class TurnEnded(Exception):
+    """The turn's last message has been read."""
+
+
+class Turn:
+    """One user message sent to a process, and the SDK messages that answer it."""
+
+    def __init__(self, message):
+        self.message = message
+        self._inbox = asyncio.Queue()
+        self.interrupt_requested = asyncio.Event()
+
+    async def next(self, timeout=None):
+        """The next SDK message; TurnEnded after the last; the CLI's exception if it failed."""
+        item = await asyncio.wait_for(self._inbox.get(), timeout)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def interrupt(self):
+        """Ask the owner to stop this turn (the client left, or the answer is already known)."""
+        self.interrupt_requested.set()
+
+    def _put(self, item):
+        self._inbox.put_nowait(item)
+
+
+class ClaudeProcess:
+    def __init__(self, options):
+        self.stderr_tail = deque(maxlen=STDERR_LINES)
+        options.stderr = self.stderr_tail.append
+        self.options = options
+        self._inbox = asyncio.Queue()
+        self._task = None
+
+    @property
+    def stderr(self):
+        return "\n".join(self.stderr_tail)
+
+    def start(self):
+        self._task = asyncio.get_running_loop().create_task(self._own(), name="claude-process")
+        return self
+
+    def submit(self, message):
+        turn = Turn(message)
+        self._inbox.put_nowait(turn)
+        return turn
+
+    def close(self):
+        """End the process once the turn in progress is over."""
+        self._inbox.put_nowait(None)
+
+    async def wait_closed(self):
+        if self._task:
+            await asyncio.shield(self._task)
+
+    async def _own(self):
+        turn = None
+        try:
+            async with ClaudeSDKClient(self.options) as client:
+                while (turn := await self._inbox.get()) is not None:
+                    await self._play(client, turn)
+                    turn = None
+        except (Exception, asyncio.CancelledError) as exc:
+            # The CLI died, never started, or was stopped: whoever waits must hear it.
+            log.info("claude process ended: %r", exc)
+            for waiting in (turn, *self._drain()):
+                if waiting is not None:
+                    waiting._put(exc)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+
+    def _drain(self):
+        while not self._inbox.empty():
+            yield self._inbox.get_nowait()
+
+    async def _play(self, client, turn):
+        async def one_message():
+            yield turn.message
+
+        await client.query(one_message())
+        watcher = asyncio.create_task(self._interrupt_when_asked(client, turn))
+        try:
+            async for message in client.receive_response():
+                turn._put(message)
+        finally:
+            watcher.cancel()
+        turn._put(TurnEnded())
+
+    async def _interrupt_when_asked(self, client, turn):
+        await turn.interrupt_requested.wait()
+        try:
+            await asyncio.wait_for(client.interrupt(), INTERRUPT_GRACE_SECONDS)
+        except Exception as exc:
+            # An interrupt the CLI does not answer: end the process instead.
+            log.info("interrupt failed (%r); stopping the process", exc)
+            self._task.cancel()

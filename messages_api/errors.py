@@ -1,0 +1,129 @@
+"""Errors in the Anthropic envelope, and the one place CLI failures are classified."""
+
+from dataclasses import dataclass
+
+from django.http import JsonResponse
+
+LOGIN_HINT = "Run 'claude login' in a terminal to sign in again, then retry."
+
+
+class ApiError(Exception):
+    """An error the client receives as {"type": "error", "error": {...}} with `status`."""
+
+    def __init__(self, status, error_type, message):
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+
+    def envelope(self):
+        return {"type": "error", "error": {"type": self.error_type, "message": self.message}}
+
+    def response(self):
+        return JsonResponse(self.envelope(), status=self.status)
+
+    def __repr__(self):
+        return f"ApiError({self.status}, {self.error_type!r}, {self.message!r})"
+
+
+def invalid_request(message):
+    return ApiError(400, "invalid_request_error", message)
+
+
+@dataclass
+class Failure:
+    """Everything known about why a turn on the CLI failed; `classify` reads it."""
+
+    exception: BaseException | None = None
+    exit_code: int | None = None
+    stderr: str = ""
+    assistant_error: str | None = None  # AssistantMessage.error
+    api_error_status: int | None = None  # ResultMessage.api_error_status
+    retry_error: str | None = None  # SystemMessage(api_retry).data["error"]
+    text: str = ""  # the CLI's own words: the result text or the exception message
+    timed_out: bool = False
+
+
+def _auth():
+    return ApiError(401, "authentication_error", f"Claude Code is not signed in or its login expired. {LOGIN_HINT}")
+
+
+def _with_detail(message, failure):
+    return f"{message} ({failure.text})" if failure.text else message
+
+
+def _from_status(status, failure):
+    if status in (401, 403):
+        return _auth()
+    if status == 402:
+        return ApiError(402, "billing_error", _with_detail("The Claude subscription has a billing problem", failure))
+    if status == 429:
+        return ApiError(429, "rate_limit_error", _with_detail("Claude usage limit reached; wait and retry", failure))
+    if status in (503, 529):
+        return ApiError(503, "overloaded_error", _with_detail("Claude is overloaded; retry in a few seconds", failure))
+    if status in (400, 413):
+        return ApiError(400, "invalid_request_error", failure.text or "The request was rejected upstream")
+    if status == 504:
+        return ApiError(504, "timeout_error", _with_detail("The upstream API timed out", failure))
+    if status >= 500:
+        return ApiError(502, "api_error", _with_detail("The Claude API returned a server error", failure))
+    return None
+
+
+# AssistantMessage.error and api_retry's error name the cause without a status.
+_NAMED_CAUSES = {
+    "authentication_failed": 401,
+    "billing_error": 402,
+    "rate_limit": 429,
+    "overloaded": 529,
+    "invalid_request": 400,
+    "server_error": 500,
+}
+
+# The last resort: the seed's text rules, in its order.
+_TEXT_RULES = (
+    (("401", "authentication", "invalid auth", "credentials", "not logged in"), 401),
+    (("429", "rate limit", "too many requests"), 429),
+    (("402", "billing", "payment"), 402),
+    (("timeout", "timed out"), 504),
+    (("503", "529", "overloaded"), 529),
+    (("500", "server error", "internal error"), 500),
+)
+
+
+def classify(failure):
+    """Turn a CLI failure into the ApiError the client gets.
+
+    Structured signals first (timeout, HTTP status of the failing call, the named
+    cause, exception type and exit code), text matching last.
+    """
+    from claude_agent_sdk import CLIConnectionError, CLINotFoundError, ProcessError
+
+    if failure.timed_out:
+        return ApiError(504, "timeout_error", "Claude Code did not answer in time")
+    if failure.api_error_status and (error := _from_status(failure.api_error_status, failure)):
+        return error
+    for cause in (failure.assistant_error, failure.retry_error):
+        if cause in _NAMED_CAUSES:
+            return _from_status(_NAMED_CAUSES[cause], failure)
+
+    exception = failure.exception
+    if isinstance(exception, CLINotFoundError):
+        return ApiError(500, "api_error", "The Claude Code CLI was not found; reinstall claude-agent-sdk")
+    exit_code = failure.exit_code
+    if exit_code is None and isinstance(exception, ProcessError):
+        exit_code = exception.exit_code
+
+    lower = f"{failure.text}\n{failure.stderr}".lower()
+    for needles, status in _TEXT_RULES:
+        if any(needle in lower for needle in needles):
+            return _from_status(status, failure)
+
+    if exit_code == 1:
+        # The CLI exits 1 with nothing else said when its login is gone.
+        return _auth()
+    if exit_code is not None:
+        return ApiError(502, "api_error", f"Claude Code exited unexpectedly (exit code {exit_code})")
+    if isinstance(exception, CLIConnectionError):
+        return ApiError(502, "api_error", _with_detail("Could not talk to Claude Code", failure))
+    return ApiError(500, "api_error", failure.text or "Claude Code failed without saying why")

@@ -1,0 +1,85 @@
+"""`manage.py serve`: apply migrations, then serve the API with daphne."""
+
+import errno
+import os
+import socket
+import sys
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"}
+
+
+def points_at(base_url, host, port):
+    """Whether ANTHROPIC_BASE_URL names this server's own address."""
+    try:
+        url = urlsplit(base_url)
+        url_port = url.port or (443 if url.scheme == "https" else 80)
+    except ValueError:
+        return False
+    same_host = url.hostname == host or (url.hostname in LOOPBACK and host in LOOPBACK)
+    return same_host and url_port == port
+
+
+def port_is_free(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
+
+
+class Command(BaseCommand):
+    help = "Apply migrations, then serve the Anthropic Messages API with daphne."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=settings.CLAUDE_PROXY_HOST)
+        parser.add_argument("--port", type=int, default=settings.CLAUDE_PROXY_PORT)
+
+    def handle(self, *args, host, port, **options):
+        base_url = os.environ.get("ANTHROPIC_BASE_URL", "")
+        if base_url and points_at(base_url, host, port):
+            raise CommandError(
+                f"ANTHROPIC_BASE_URL={base_url} points at this proxy itself: Claude Code would call "
+                "the proxy instead of Anthropic. Unset it in the proxy's environment (set it only for the client)."
+            )
+        if os.environ.get("ANTHROPIC_API_KEY"):
+            self.stderr.write(
+                "Warning: ANTHROPIC_API_KEY is set, so Claude Code will bill that API key instead of "
+                "your Claude subscription. Unset it in the proxy's environment to use the subscription."
+            )
+        if not port_is_free(host, port):
+            raise CommandError(
+                f"Port {port} is already in use on {host}. Is the proxy already running? "
+                f"Choose another port with --port {port + 1} or CLAUDE_PROXY_PORT={port + 1}."
+            )
+        call_command("migrate", interactive=False, verbosity=0)
+        self._serve(host, port)
+
+    def _serve(self, host, port):
+        from daphne.endpoints import build_endpoint_description_strings
+        from daphne.server import Server
+
+        from proxy_project.asgi import application
+
+        self.stdout.write(
+            f"claude-max-proxy listening on http://{host}:{port}\n"
+            f"  OpenCode: ANTHROPIC_BASE_URL=http://{host}:{port} ANTHROPIC_API_KEY=dummy opencode"
+        )
+        sys.stdout.flush()
+        Server(
+            application=application,
+            endpoints=build_endpoint_description_strings(host=host, port=port),
+            # A long answer may stream for many minutes; never cut it off.
+            http_timeout=None,
+            application_close_timeout=10,
+            server_name="claude-max-proxy",
+        ).run()

@@ -1,0 +1,100 @@
+"""Every request to the proxy is written to the request log, streamed ones when they end."""
+
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from asgiref.sync import markcoroutinefunction
+
+from sessions_admin.services import record_request
+
+log = logging.getLogger("claude_proxy.requests")
+
+UNLOGGED_PREFIXES = ("/admin/", "/static/")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _ms_since(started):
+    return round((time.monotonic() - started) * 1000)
+
+
+@dataclass
+class RequestRecord:
+    """What is known about one request so far; saved once when its response is done."""
+
+    request_id: str
+    method: str
+    endpoint: str
+    started: float = field(default_factory=time.monotonic)
+    model: str = ""
+    stream: bool | None = None
+    status: int | None = None
+    error_type: str = ""
+    error_message: str = ""
+    stderr_tail: str = ""
+    claude_session_id: str = ""
+    queue_wait_ms: int | None = None
+    ttfb_ms: int | None = None
+    duration_ms: int | None = None
+    usage: dict = field(default_factory=dict)
+
+    @classmethod
+    def begin(cls, request):
+        given = request.headers.get("x-request-id", "")
+        request_id = given if REQUEST_ID.match(given) else f"req_{uuid.uuid4().hex}"
+        return cls(request_id=request_id, method=request.method, endpoint=request.path)
+
+    def first_byte(self):
+        if self.ttfb_ms is None:
+            self.ttfb_ms = _ms_since(self.started)
+
+    def fail(self, error, stderr=""):
+        self.status = error.status
+        self.error_type = error.error_type
+        self.error_message = error.message
+        self.stderr_tail = stderr
+
+    async def save(self):
+        self.duration_ms = _ms_since(self.started)
+        log.info(
+            "request_id=%s method=%s endpoint=%s model=%s stream=%s status=%s error=%s "
+            "queue_wait_ms=%s ttfb_ms=%s duration_ms=%s",
+            self.request_id, self.method, self.endpoint, self.model or "-", self.stream, self.status,
+            self.error_type or "-", self.queue_wait_ms, self.ttfb_ms, self.duration_ms,
+        )  # fmt: skip
+        await record_request(self)
+
+
+class RequestLogMiddleware:
+    """Gives each request a RequestRecord (request.record) and saves it at the end."""
+
+    async_capable = True
+    sync_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request):
+        if request.path.startswith(UNLOGGED_PREFIXES):
+            return await self.get_response(request)
+        record = request.record = RequestRecord.begin(request)
+        response = await self.get_response(request)
+        response["x-request-id"] = record.request_id
+        response["request-id"] = record.request_id  # the header the anthropic SDK reads
+        if record.status is None:
+            record.status = response.status_code
+        if response.streaming:
+            response.streaming_content = self._save_after(response.streaming_content, record)
+        else:
+            await record.save()
+        return response
+
+    async def _save_after(self, content, record):
+        try:
+            async for chunk in content:
+                yield chunk
+        finally:
+            await record.save()

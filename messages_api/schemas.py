@@ -1,0 +1,221 @@
+"""The Messages API request, validated by pydantic; a bad field becomes a 400 naming it.
+
+Unknown top-level fields are accepted, as the real API accepts new parameters; content
+blocks of types we do not know are kept as they are.
+"""
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .errors import invalid_request
+
+JSON_CONTENT_TYPES = ("application/json",)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class TextBlock(_Strict):
+    type: Literal["text"]
+    text: str
+
+
+class Base64Source(_Strict):
+    type: Literal["base64"]
+    media_type: str = Field(min_length=1)
+    data: str = Field(min_length=1)
+
+
+class UrlSource(_Strict):
+    type: Literal["url"]
+    url: str = Field(min_length=1)
+
+
+class TextSource(_Strict):
+    type: Literal["text"]
+    media_type: str
+    data: str
+
+
+class FileSource(_Strict):
+    type: Literal["file"]
+    file_id: str
+
+
+def _tag(value):
+    if isinstance(value, dict):
+        return value.get("type")
+    return getattr(value, "type", None)
+
+
+ImageSource = Annotated[
+    Annotated[Base64Source, Tag("base64")] | Annotated[UrlSource, Tag("url")] | Annotated[FileSource, Tag("file")],
+    Discriminator(_tag),
+]
+DocumentSource = Annotated[
+    Annotated[Base64Source, Tag("base64")]
+    | Annotated[UrlSource, Tag("url")]
+    | Annotated[TextSource, Tag("text")]
+    | Annotated[FileSource, Tag("file")],
+    Discriminator(_tag),
+]
+
+
+class ImageBlock(_Strict):
+    type: Literal["image"]
+    source: ImageSource
+
+
+class DocumentBlock(_Strict):
+    type: Literal["document"]
+    source: DocumentSource
+
+
+class ToolUseBlock(_Strict):
+    type: Literal["tool_use"]
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    input: dict[str, Any]
+
+
+class ToolResultBlock(_Strict):
+    type: Literal["tool_result"]
+    tool_use_id: str = Field(min_length=1)
+    content: str | list[dict[str, Any]] = ""
+    is_error: bool = False
+
+
+class ThinkingBlock(_Strict):
+    type: Literal["thinking"]
+    thinking: str
+    signature: str = ""
+
+
+class OtherBlock(_Strict):
+    """A block type this proxy does not know yet (a newer API feature)."""
+
+    type: str
+
+
+KNOWN_BLOCKS = {"text", "image", "document", "tool_use", "tool_result", "thinking"}
+
+
+def _block_tag(value):
+    tag = _tag(value)
+    if not isinstance(tag, str):
+        return None
+    return tag if tag in KNOWN_BLOCKS else "other"
+
+
+ContentBlock = Annotated[
+    Annotated[TextBlock, Tag("text")]
+    | Annotated[ImageBlock, Tag("image")]
+    | Annotated[DocumentBlock, Tag("document")]
+    | Annotated[ToolUseBlock, Tag("tool_use")]
+    | Annotated[ToolResultBlock, Tag("tool_result")]
+    | Annotated[ThinkingBlock, Tag("thinking")]
+    | Annotated[OtherBlock, Tag("other")],
+    Discriminator(
+        _block_tag,
+        custom_error_type="block_type",
+        custom_error_message="Each content block must be an object with a string 'type'",
+    ),
+]
+
+
+def _text_or_blocks(value, what):
+    if isinstance(value, str):
+        return [{"type": "text", "text": value}]
+    if not isinstance(value, list):
+        raise PydanticCustomError("text_or_blocks", f"Input should be a string or a list of {what}")
+    return value
+
+
+class Message(_Strict):
+    role: Literal["user", "assistant"]
+    # A string is the short form of one text block.
+    content: list[ContentBlock]
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def text_is_one_block(cls, value):
+        return _text_or_blocks(value, "content blocks")
+
+
+class Tool(_Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    input_schema: dict[str, Any] | None = None
+
+
+class MessagesRequest(_Strict):
+    model: str = Field(min_length=1)
+    messages: list[Message] = Field(min_length=1)
+    system: list[TextBlock] | None = None
+    stream: bool = True  # the seed's default, and what OpenCode sends anyway
+    max_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0, le=1)
+    top_p: float | None = None
+    top_k: int | None = Field(default=None, ge=0)
+    stop_sequences: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    tools: list[Tool] | None = None
+    tool_choice: dict[str, Any] | None = None
+    thinking: dict[str, Any] | None = None
+
+    @field_validator("system", mode="before")
+    @classmethod
+    def system_text_is_one_block(cls, value):
+        return value if value is None else _text_or_blocks(value, "text blocks")
+
+    @field_validator("temperature", "top_p", mode="before")
+    @classmethod
+    def ints_are_numbers(cls, value):
+        # Strict mode would refuse `1` for a float; the API takes it.
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @property
+    def system_text(self):
+        return "\n".join(block.text for block in self.system or ())
+
+
+def _field_path(loc):
+    return ".".join(str(part) for part in loc)
+
+
+def _first_error(error):
+    detail = error.errors(include_url=False)[0]
+    path = _field_path(detail["loc"])
+    message = detail["msg"].split(" or instance of ")[0]
+    if detail["type"] == "union_tag_invalid":
+        expected = detail["ctx"]["expected_tags"]
+        message = f"type {detail['ctx']['tag']!r} is not one of {expected}"
+    return f"{path}: {message}" if path else message
+
+
+def parse_messages_request(body, content_type):
+    """Validate a raw request body; raise a 400 ApiError naming the first bad field."""
+    if content_type.split(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
+        raise invalid_request(f"content-type must be application/json, not {content_type or 'missing'!r}")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise invalid_request(f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise invalid_request("The request body must be a JSON object")
+    try:
+        return MessagesRequest.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_request(_first_error(exc)) from None

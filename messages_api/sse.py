@@ -1,0 +1,147 @@
+"""Server-sent events for the client, and the filter between the CLI's events and them.
+
+The CLI may run several model turns for one request (its own MCP tools in between).
+The client must see one Anthropic message: one message_start, its own blocks with
+indices contiguous from 0, one message_delta and one message_stop at the end.
+"""
+
+import copy
+import json
+
+PING = b": ping\n\n"
+INTERNAL_TOOL_PREFIX = "mcp__"
+TOOL_BLOCKS = ("tool_use", "server_tool_use")
+
+
+def frame(event):
+    """One event as SSE bytes: `event: TYPE` and its JSON on one `data:` line."""
+    return f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
+
+
+def _usage(result_usage):
+    keys = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    return {key: int(result_usage.get(key) or 0) for key in keys}
+
+
+class EventFilter:
+    """Feed it the CLI's raw stream events; it returns the events the client sees.
+
+    Pure: no I/O, so every sequence of internal turns can be tested as data.
+    """
+
+    def __init__(self, client_model):
+        self.client_model = client_model
+        self.started = False
+        self.message_id = None
+        self._next_index = 0
+        self._index_map = {}  # the current model turn's index -> the client's index
+        self._hidden = set()  # this turn's indices of internal tool blocks
+        self._open = []  # client indices started and not yet stopped
+        self._last_delta = None
+
+    def feed(self, event):
+        kind = event.get("type")
+        handler = getattr(self, f"_on_{kind}", None)
+        return handler(event) if handler else []
+
+    def _on_message_start(self, event):
+        self._index_map.clear()
+        self._hidden.clear()
+        if self.started:
+            return []
+        self.started = True
+        event = copy.deepcopy(event)
+        event["message"]["model"] = self.client_model
+        self.message_id = event["message"].get("id")
+        return [event]
+
+    def _on_content_block_start(self, event):
+        index, block = event["index"], event["content_block"]
+        if block.get("type") in TOOL_BLOCKS and str(block.get("name", "")).startswith(INTERNAL_TOOL_PREFIX):
+            self._hidden.add(index)
+            return []
+        self._index_map[index] = self._next_index
+        self._open.append(self._next_index)
+        self._next_index += 1
+        return [{**event, "index": self._index_map[index]}]
+
+    def _on_content_block_delta(self, event):
+        if event["index"] in self._hidden or event["index"] not in self._index_map:
+            return []
+        return [{**event, "index": self._index_map[event["index"]]}]
+
+    def _on_content_block_stop(self, event):
+        if event["index"] in self._hidden or event["index"] not in self._index_map:
+            return []
+        client_index = self._index_map[event["index"]]
+        if client_index in self._open:
+            self._open.remove(client_index)
+        return [{**event, "index": client_index}]
+
+    def _on_message_delta(self, event):
+        # Held back: only the last model turn's stop_reason is the client's.
+        self._last_delta = event
+        return []
+
+    def finish(self, usage=None, stop_reason=None):
+        """The closing events, once the CLI's result has arrived."""
+        delta = copy.deepcopy(self._last_delta) or {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {},
+        }
+        if stop_reason:
+            delta["delta"]["stop_reason"] = stop_reason
+        if usage:
+            delta["usage"] = {**delta.get("usage", {}), **_usage(usage)}
+        closing = [{"type": "content_block_stop", "index": index} for index in self._open]
+        self._open.clear()
+        return [*closing, delta, {"type": "message_stop"}]
+
+    def fail(self, envelope):
+        """Close any open block, then the error event; the stream ends after it."""
+        closing = [{"type": "content_block_stop", "index": index} for index in self._open]
+        self._open.clear()
+        return [*closing, envelope]
+
+
+class MessageBuilder:
+    """Folds the client's events into the one message a non-streaming request returns."""
+
+    def __init__(self):
+        self.message = None
+        self._blocks = {}
+        self._json = {}
+
+    def add(self, event):
+        kind = event["type"]
+        if kind == "message_start":
+            self.message = {**event["message"], "content": []}
+        elif kind == "content_block_start":
+            self._blocks[event["index"]] = copy.deepcopy(event["content_block"])
+        elif kind == "content_block_delta":
+            self._apply(event["index"], event["delta"])
+        elif kind == "content_block_stop" and event["index"] in self._json:
+            text = self._json.pop(event["index"])
+            self._blocks[event["index"]]["input"] = json.loads(text) if text else {}
+        elif kind == "message_delta":
+            self.message.update(event["delta"])
+            self.message["usage"] = {**self.message.get("usage", {}), **event.get("usage", {})}
+
+    def _apply(self, index, delta):
+        block = self._blocks[index]
+        kind = delta["type"]
+        if kind == "text_delta":
+            block["text"] = block.get("text", "") + delta["text"]
+        elif kind == "thinking_delta":
+            block["thinking"] = block.get("thinking", "") + delta["thinking"]
+        elif kind == "signature_delta":
+            block["signature"] = delta["signature"]
+        elif kind == "input_json_delta":
+            self._json[index] = self._json.get(index, "") + delta["partial_json"]
+        elif kind == "citations_delta":
+            block.setdefault("citations", []).append(delta["citation"])
+
+    def result(self):
+        self.message["content"] = [self._blocks[index] for index in sorted(self._blocks)]
+        return self.message

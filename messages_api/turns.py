@@ -1,0 +1,170 @@
+"""One request answered by Claude Code: slot, CLI process, filtered events, log record.
+
+`start_turn` returns once the answer has begun (or failed), so an error that comes
+before any output is a proper HTTP status; after that, it is an SSE `error` event.
+"""
+
+import asyncio
+import logging
+
+from claude_agent_sdk import AssistantMessage, ResultMessage, StreamEvent, SystemMessage
+from django.conf import settings
+
+from .claude.limiter import acquire_slot
+from .claude.options import build_options
+from .claude.runner import ClaudeProcess, TurnEnded
+from .errors import ApiError, Failure, classify
+from .prompt import render_messages, user_message
+from .sse import PING, EventFilter, MessageBuilder, frame
+
+log = logging.getLogger("claude_proxy.turns")
+
+CLIENT_CLOSED = ApiError(499, "client_closed", "The client closed the connection")
+
+
+class ClientTurn:
+    """The CLI's answer to one request, as the client sees it."""
+
+    def __init__(self, params, record, slot, process):
+        self.params = params
+        self.record = record
+        self.slot = slot
+        self.process = process
+        self.turn = process.submit(user_message(render_messages(params.messages)))
+        self.filter = EventFilter(params.model)
+        self.failure = Failure()
+        self._items = self._client_items()
+        self._first = None
+
+    @property
+    def headers(self):
+        return {"X-Claude-Session-ID": self.record.claude_session_id} if self.record.claude_session_id else {}
+
+    async def begin(self):
+        """Read up to the first thing the client gets: an event, or a ping while waiting."""
+        try:
+            self._first = await anext(self._items)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def sse(self):
+        """The response body: SSE bytes until message_stop, or an `error` event."""
+        try:
+            async for item in self._rest():
+                if item is not PING:
+                    self.record.first_byte()
+                yield item if item is PING else frame(item)
+        except ApiError as error:
+            self.record.fail(error, self.process.stderr)
+            for event in self.filter.fail(error.envelope()):
+                yield frame(event)
+        except asyncio.CancelledError:
+            self.record.fail(CLIENT_CLOSED)
+            self.turn.interrupt()
+            raise
+        finally:
+            await self.close()
+
+    async def message(self):
+        """The whole answer as one message (a non-streaming request)."""
+        builder = MessageBuilder()
+        try:
+            async for item in self._rest():
+                if item is not PING:
+                    builder.add(item)
+            self.record.first_byte()
+            return builder.result()
+        except ApiError as error:
+            self.record.fail(error, self.process.stderr)
+            raise
+        except asyncio.CancelledError:
+            self.record.fail(CLIENT_CLOSED)
+            self.turn.interrupt()
+            raise
+        finally:
+            await self.close()
+
+    async def close(self):
+        self.slot.release()
+        self.process.close()
+
+    async def _rest(self):
+        if self._first is not None:
+            yield self._first
+        async for item in self._items:
+            yield item
+
+    async def _client_items(self):
+        """Client events (and PING while the CLI is quiet); raises ApiError on failure."""
+        ping, idle_limit, quiet = settings.CLAUDE_PROXY_PING_SECONDS, settings.CLAUDE_PROXY_IDLE_TIMEOUT, 0.0
+        while True:
+            wait = min(ping, idle_limit - quiet)
+            try:
+                message = await self.turn.next(timeout=wait)
+            except TimeoutError:
+                quiet += wait
+                if quiet >= idle_limit:
+                    self.turn.interrupt()
+                    self.failure.timed_out = True
+                    raise classify(self.failure) from None
+                yield PING
+                continue
+            except TurnEnded:
+                return
+            except Exception as exc:
+                raise self._failed(exc) from None
+            quiet = 0.0
+            for event in self._read(message):
+                yield event
+
+    def _failed(self, exception):
+        self.failure.exception = exception
+        self.failure.exit_code = getattr(exception, "exit_code", None)
+        self.failure.text = self.failure.text or str(exception)
+        self.failure.stderr = self.process.stderr
+        return classify(self.failure)
+
+    def _read(self, message):
+        """The client events one SDK message yields; notes what the log and errors need."""
+        if isinstance(message, StreamEvent):
+            if message.parent_tool_use_id is None:  # a subagent's stream is not the client's
+                yield from self.filter.feed(message.event)
+        elif isinstance(message, SystemMessage):
+            self._on_system(message)
+        elif isinstance(message, AssistantMessage) and message.error:
+            self.failure.assistant_error = message.error
+            self.failure.text = " ".join(getattr(block, "text", "") for block in message.content).strip()
+        elif isinstance(message, ResultMessage):
+            self.record.usage = message.usage or {}
+            if message.is_error:
+                self.failure.api_error_status = message.api_error_status
+                self.failure.text = self.failure.text or message.result or ", ".join(message.errors or [])
+                self.failure.stderr = self.process.stderr
+                raise classify(self.failure)
+            yield from self.filter.finish(message.usage, message.stop_reason)
+
+    def _on_system(self, message):
+        if message.subtype == "init":
+            self.record.claude_session_id = message.data.get("session_id", "")
+        elif message.subtype == "api_retry":
+            self.failure.retry_error = message.data.get("error")
+            if self.failure.retry_error == "authentication_failed":
+                # Retrying a refused login only delays the answer: end the turn now.
+                self.turn.interrupt()
+                self.failure.api_error_status = message.data.get("error_status")
+                raise classify(self.failure)
+
+
+async def start_turn(params, record):
+    """Wait for a slot, start the CLI on the request and read until the answer begins."""
+    slot = await acquire_slot()
+    record.queue_wait_ms = slot.waited_ms
+    process = ClaudeProcess(build_options(params, stderr=None)).start()
+    turn = ClientTurn(params, record, slot, process)
+    try:
+        await turn.begin()
+    except ApiError as error:
+        record.fail(error, process.stderr)
+        raise
+    return turn

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("v1/messages", views.create_message),
+    path("messages", views.create_message),
+]

@@ -1,0 +1,79 @@
+"""The Anthropic-compatible HTTP API: parse, hand to a service, respond."""
+
+import functools
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from .errors import ApiError, invalid_request
+from .schemas import parse_messages_request
+from .turns import start_turn
+
+
+def api_endpoint(*methods):
+    """A JSON API view: other methods get a 405 envelope, ApiErrors become envelopes."""
+
+    def decorate(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        async def wrapper(request, *args, **kwargs):
+            try:
+                if request.method not in methods:
+                    raise ApiError(405, "invalid_request_error", f"Method {request.method} not allowed; use {', '.join(methods)}")
+                return await view(request, *args, **kwargs)
+            except ApiError as error:
+                return _error_response(request, error)
+
+        return wrapper
+
+    return decorate
+
+
+def _error_response(request, error):
+    record = getattr(request, "record", None)
+    if record is not None and not record.error_type:
+        record.fail(error)
+    response = error.response()
+    if error.status == 405:
+        response["Allow"] = "POST"
+    return response
+
+
+def _request_body(request):
+    try:
+        return request.body
+    except RequestDataTooBig:
+        limit = settings.CLAUDE_PROXY_MAX_BODY_BYTES
+        raise invalid_request(f"body: the request is larger than the limit of {limit} bytes") from None
+
+
+@api_endpoint("POST")
+async def create_message(request):
+    params = parse_messages_request(_request_body(request), request.headers.get("content-type", ""))
+    request.record.model, request.record.stream = params.model, params.stream
+    turn = await start_turn(params, request.record)
+    if params.stream:
+        return StreamingHttpResponse(
+            turn.sse(),
+            content_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **turn.headers},
+        )
+    return JsonResponse(await turn.message(), headers=turn.headers)
+
+
+def bad_request(request, exception=None):
+    return _error_response(request, invalid_request("Bad request"))
+
+
+def permission_denied(request, exception=None):
+    return _error_response(request, ApiError(403, "permission_error", "Permission denied"))
+
+
+def not_found(request, exception=None):
+    return _error_response(request, ApiError(404, "not_found_error", f"No such endpoint: {request.method} {request.path}"))
+
+
+def server_error(request):
+    return _error_response(request, ApiError(500, "api_error", "Internal server error"))

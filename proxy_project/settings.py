@@ -1,0 +1,137 @@
+"""Settings for claude-max-proxy, read from the environment with safe defaults.
+
+With nothing configured it serves on 127.0.0.1:3456 and keeps its SQLite database
+and secret key in ./data. Every CLAUDE_PROXY_* variable is listed in the README.
+"""
+
+import os
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DATA_DIR = Path(env.str("CLAUDE_PROXY_DATA_DIR", default=str(BASE_DIR / "data"))).expanduser()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key_from(path):
+    """Read the key kept in `path`, creating it (mode 0600) on first run."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    from django.core.management.utils import get_random_secret_key
+
+    key = get_random_secret_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _secret_key_from(DATA_DIR / "secret_key")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+CLAUDE_PROXY_HOST = env.str("CLAUDE_PROXY_HOST", default="127.0.0.1")
+CLAUDE_PROXY_PORT = env.int("CLAUDE_PROXY_PORT", default=3456)
+
+# The Host header is checked so that a web page cannot reach the proxy through
+# DNS rebinding and spend the subscription.
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"] + env.list("CLAUDE_PROXY_ALLOWED_HOSTS", default=[])
+if CLAUDE_PROXY_HOST not in ("0.0.0.0", "::", *ALLOWED_HOSTS):
+    ALLOWED_HOSTS.append(CLAUDE_PROXY_HOST)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "messages_api",
+    "sessions_admin",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "messages_api.request_log.RequestLogMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "proxy_project.urls"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+ASGI_APPLICATION = "proxy_project.asgi.application"
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the admin read while a request writes; IMMEDIATE avoids lock upgrades.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+
+# --- The proxy ---------------------------------------------------------------
+
+# Where the CLI works (its cwd); the server's own cwd when unset.
+CLAUDE_PROXY_WORKDIR = env.str("CLAUDE_PROXY_WORKDIR", default="") or os.getcwd()
+CLAUDE_PROXY_MAX_CONCURRENT = env.int("CLAUDE_PROXY_MAX_CONCURRENT", default=10)
+# The CLI retries failed upstream calls 10 times by default (a 401 took 178 s to surface).
+CLAUDE_PROXY_UPSTREAM_RETRIES = env.int("CLAUDE_PROXY_UPSTREAM_RETRIES", default=2)
+CLAUDE_PROXY_PING_SECONDS = env.float("CLAUDE_PROXY_PING_SECONDS", default=15.0)
+# A turn that hears nothing from the CLI for this long ends with 504 timeout_error.
+CLAUDE_PROXY_IDLE_TIMEOUT = env.float("CLAUDE_PROXY_IDLE_TIMEOUT", default=600.0)
+# The Messages API accepts up to 32 MB; so do we.
+CLAUDE_PROXY_MAX_BODY_BYTES = env.int("CLAUDE_PROXY_MAX_BODY_BYTES", default=32 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = CLAUDE_PROXY_MAX_BODY_BYTES
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "claude_proxy": {
+            "handlers": ["console"],
+            "level": "DEBUG" if env.bool("CLAUDE_PROXY_DEBUG", default=False) else "INFO",
+            "propagate": False,
+        },
+    },
+}

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("messages_api.urls")),
+]
+
+# Every error a client can meet is an Anthropic-style JSON envelope, never HTML.
+handler400 = "messages_api.views.bad_request"
+handler403 = "messages_api.views.permission_denied"
+handler404 = "messages_api.views.not_found"
+handler500 = "messages_api.views.server_error"

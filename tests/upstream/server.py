@@ -1,0 +1,158 @@
+"""A fake Anthropic API on 127.0.0.1 that plays scripted replies and records requests.
+
+The real Claude Code CLI is pointed at it with ANTHROPIC_BASE_URL, so a test can assert
+both what a client received and what the CLI sent upstream.
+"""
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import replies
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict
+    body: dict | None
+
+    @property
+    def is_message(self):
+        return self.method == "POST" and self.path.split("?")[0] == "/v1/messages"
+
+    def user_texts(self):
+        """Every text the CLI sent in user turns, in order (strings and text blocks)."""
+        texts = []
+        for message in (self.body or {}).get("messages", []):
+            if message.get("role") != "user":
+                continue
+            content = message["content"]
+            if isinstance(content, str):
+                texts.append(content)
+                continue
+            for block in content:
+                if block.get("type") == "text":
+                    texts.append(block["text"])
+        return texts
+
+    def system_text(self):
+        system = (self.body or {}).get("system") or []
+        if isinstance(system, str):
+            return system
+        return "\n".join(block.get("text", "") for block in system)
+
+
+class FakeUpstream:
+    def __init__(self):
+        self.requests = []
+        self._script = deque()
+        self._lock = threading.Lock()
+        self.default_reply = lambda: replies.text("Hello from the fake upstream.")
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self):
+        with self._lock:
+            self.requests.clear()
+            self._script.clear()
+
+    def enqueue(self, *scripted):
+        """Replies for the next message requests, in order; then the default reply."""
+        with self._lock:
+            self._script.extend(scripted)
+
+    def message_requests(self):
+        with self._lock:
+            return [r for r in self.requests if r.is_message]
+
+    def _next_reply(self):
+        with self._lock:
+            return self._script.popleft() if self._script else self.default_reply()
+
+    def _record(self, request):
+        with self._lock:
+            self.requests.append(request)
+
+    def _handler_class(self):
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _read_body(self):
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    return json.loads(raw) if raw else None
+                except ValueError:
+                    return {"_raw": raw.decode(errors="replace")}
+
+            def do_GET(self):
+                upstream._record(RecordedRequest("GET", self.path, dict(self.headers), None))
+                self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": "no"}})
+
+            def do_POST(self):
+                body = self._read_body()
+                request = RecordedRequest("POST", self.path, dict(self.headers), body)
+                upstream._record(request)
+                if not request.is_message:
+                    if self.path.startswith("/v1/messages/count_tokens"):
+                        return self._send_json(200, {"input_tokens": 42})
+                    return self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": "no"}})
+                self._answer(upstream._next_reply(), stream=bool(body and body.get("stream")))
+
+            def _answer(self, reply, stream):
+                if reply.hang:
+                    time.sleep(reply.hang)
+                if reply.error:
+                    return self._send_json(reply.status, reply.error)
+                if not stream:
+                    return self._send_json(200, reply.as_message())
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("cache-control", "no-cache")
+                self.end_headers()
+                try:
+                    for sent, event in enumerate(reply.events):
+                        if reply.cut_after is not None and sent == reply.cut_after:
+                            self.wfile.flush()
+                            self.connection.shutdown(2)
+                            return
+                        if reply.delay:
+                            time.sleep(reply.delay)
+                        frame = f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+                        self.wfile.write(frame.encode())
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _send_json(self, status, payload):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                if status == 429:
+                    self.send_header("retry-after", "0")
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler

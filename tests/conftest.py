@@ -1,0 +1,62 @@
+"""Shared fixtures: the fake Anthropic upstream, the proxy as a real daphne process,
+and the test process's own Django, reading the same SQLite database as the proxy."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+TEST_ROOT = Path(tempfile.mkdtemp(prefix="claude-proxy-tests-"))
+os.environ["CLAUDE_PROXY_DATA_DIR"] = str(TEST_ROOT / "data")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proxy_project.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
+from tests.upstream.server import FakeUpstream  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def upstream_server():
+    server = FakeUpstream().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def upstream(upstream_server):
+    """The fake Anthropic API, with an empty script and no recorded requests."""
+    upstream_server.reset()
+    yield upstream_server
+    upstream_server.reset()
+
+
+@pytest.fixture(scope="session")
+def cli_env(upstream_server):
+    return cli_test_env(upstream_server.url, TEST_ROOT / "cli-home")
+
+
+@pytest.fixture(scope="session")
+def proxy(cli_env):
+    """The proxy as a real daphne process whose CLI calls the fake upstream."""
+    server = ProxyServer(cli_env, TEST_ROOT / "data").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_proxy(cli_env, tmp_path):
+    """Start a proxy with extra settings (env); it is stopped after the test."""
+    started = []
+
+    def start(**settings):
+        server = ProxyServer({**cli_env, **settings}, TEST_ROOT / "data").start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -1,0 +1,83 @@
+"""The proxy as tests run it: `manage.py serve` in a subprocess on a free port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def cli_test_env(upstream_url, home):
+    """The env the real CLI needs to run offline against the fake upstream (DESIGN.md §1)."""
+    home = Path(home)
+    (home / ".claude").mkdir(parents=True, exist_ok=True)
+    (home / "work").mkdir(exist_ok=True)
+    return {
+        "ANTHROPIC_BASE_URL": upstream_url,
+        "ANTHROPIC_API_KEY": "sk-ant-fake-upstream",
+        "HOME": str(home),
+        "CLAUDE_CONFIG_DIR": str(home / ".claude"),
+        "IS_SANDBOX": "1",  # bypassPermissions as root
+        "DISABLE_TELEMETRY": "1",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_AUTOUPDATER": "1",
+        "CLAUDE_PROXY_UPSTREAM_RETRIES": "0",
+        "CLAUDE_PROXY_WORKDIR": str(home / "work"),
+    }
+
+
+class ProxyServer:
+    def __init__(self, env, data_dir, port=None):
+        self.port = port or free_port()
+        self.data_dir = Path(data_dir)
+        self.env = {**os.environ, "CLAUDE_PROXY_DATA_DIR": str(self.data_dir), **env}
+        self.log_path = self.data_dir.parent / f"proxy-{self.port}.log"
+        self.process = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=30):
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--port", str(self.port)],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"proxy exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                httpx.get(f"{self.url}/v1/messages", timeout=1)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(f"proxy did not start in {timeout}s:\n{self.output()}")
+
+    def output(self):
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

@@ -82,7 +82,7 @@ _NAMED_CAUSES = {
 
 # The last resort: the seed's text rules, in its order.
 _TEXT_RULES = (
-    (("401", "authentication", "invalid auth", "credentials", "not logged in"), 401),
+    (("401", "authentication", "invalid auth", "credentials", "not logged in", "invalid api key", "/login"), 401),
     (("429", "rate limit", "too many requests"), 429),
     (("402", "billing", "payment"), 402),
     (("timeout", "timed out"), 504),

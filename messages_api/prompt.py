@@ -14,14 +14,13 @@ MEDIA_BLOCKS = ("image", "document")
 
 
 def _tool_result_text(content):
-    if isinstance(content, str):
-        return content
     return "\n".join(part.get("text", "") for part in content if part.get("type") == "text")
 
 
 def _media(block):
     # The client's cache_control marks would add to the CLI's own and overflow the API's limit of 4.
-    return block.model_dump(exclude={"cache_control"})
+    fields = block if isinstance(block, dict) else block.model_dump()
+    return {key: value for key, value in fields.items() if key != "cache_control"}
 
 
 def block_parts(block):
@@ -33,7 +32,7 @@ def block_parts(block):
     if block.type == "tool_use":
         return [f"[Tool Use: {block.name}({json.dumps(block.input)})]"]
     if block.type == "tool_result":
-        media = [part for part in block.content if isinstance(block.content, list) and part.get("type") in MEDIA_BLOCKS]
+        media = [_media(part) for part in block.content if part.get("type") in MEDIA_BLOCKS]
         error = " (error)" if block.is_error else ""
         text = f"[Tool Result for {block.tool_use_id}{error}: {_tool_result_text(block.content)}]"
         return [text, *media]

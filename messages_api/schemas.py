@@ -23,6 +23,14 @@ from .errors import invalid_request
 JSON_CONTENT_TYPES = ("application/json",)
 
 
+def _text_or_blocks(value, what):
+    if isinstance(value, str):
+        return [{"type": "text", "text": value}]
+    if not isinstance(value, list):
+        raise PydanticCustomError("text_or_blocks", f"Input should be a string or a list of {what}")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
@@ -60,16 +68,23 @@ def _tag(value):
     return getattr(value, "type", None)
 
 
+def _source_tag(value):
+    tag = _tag(value)
+    return tag if isinstance(tag, str) else None
+
+
+_SOURCE_TYPE_REQUIRED = Discriminator(_source_tag)
+
 ImageSource = Annotated[
     Annotated[Base64Source, Tag("base64")] | Annotated[UrlSource, Tag("url")] | Annotated[FileSource, Tag("file")],
-    Discriminator(_tag),
+    _SOURCE_TYPE_REQUIRED,
 ]
 DocumentSource = Annotated[
     Annotated[Base64Source, Tag("base64")]
     | Annotated[UrlSource, Tag("url")]
     | Annotated[TextSource, Tag("text")]
     | Annotated[FileSource, Tag("file")],
-    Discriminator(_tag),
+    _SOURCE_TYPE_REQUIRED,
 ]
 
 
@@ -93,8 +108,14 @@ class ToolUseBlock(_Strict):
 class ToolResultBlock(_Strict):
     type: Literal["tool_result"]
     tool_use_id: str = Field(min_length=1)
-    content: str | list[dict[str, Any]] = ""
+    # A string is the short form of one text block.
+    content: list[dict[str, Any]] = []
     is_error: bool = False
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def text_is_one_block(cls, value):
+        return _text_or_blocks(value, "content blocks")
 
 
 class ThinkingBlock(_Strict):
@@ -135,13 +156,6 @@ ContentBlock = Annotated[
 ]
 
 
-def _text_or_blocks(value, what):
-    if isinstance(value, str):
-        return [{"type": "text", "text": value}]
-    if not isinstance(value, list):
-        raise PydanticCustomError("text_or_blocks", f"Input should be a string or a list of {what}")
-    return value
-
 
 class Message(_Strict):
     role: Literal["user", "assistant"]
@@ -164,7 +178,7 @@ class MessagesRequest(_Strict):
     model: str = Field(min_length=1)
     messages: list[Message] = Field(min_length=1)
     system: list[TextBlock] | None = None
-    stream: bool = True  # the seed's default, and what OpenCode sends anyway
+    stream: bool = True
     max_tokens: int | None = Field(default=None, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=1)
     top_p: float | None = None
@@ -199,22 +213,39 @@ def _first_error(error):
     detail = error.errors(include_url=False)[0]
     path = _field_path(detail["loc"])
     message = detail["msg"].split(" or instance of ")[0]
+    if detail["type"] == "union_tag_not_found":
+        message = "Input should be an object with a string 'type'"
     if detail["type"] == "union_tag_invalid":
         expected = detail["ctx"]["expected_tags"]
         message = f"type {detail['ctx']['tag']!r} is not one of {expected}"
     return f"{path}: {message}" if path else message
 
 
-def parse_messages_request(body, content_type):
+def _no_constants(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def stream_default(headers):
+    """Whether a request that does not say `stream` gets a stream.
+
+    The seed's default is true. The official Anthropic SDKs (marked by their
+    x-stainless-* headers) leave `stream` out exactly when they want one JSON message,
+    as the real API's default is false, so for them it is false.
+    """
+    return "x-stainless-lang" not in headers
+
+
+def parse_messages_request(body, content_type, stream_by_default=True):
     """Validate a raw request body; raise a 400 ApiError naming the first bad field."""
     if content_type.split(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
         raise invalid_request(f"content-type must be application/json, not {content_type or 'missing'!r}")
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError) as exc:
         raise invalid_request(f"The request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise invalid_request("The request body must be a JSON object")
+    data.setdefault("stream", stream_by_default)
     try:
         return MessagesRequest.model_validate(data)
     except ValidationError as exc:

@@ -23,6 +23,22 @@ def _usage(result_usage):
     return {key: int(result_usage.get(key) or 0) for key in keys}
 
 
+def _shell_and_delta(block):
+    """A complete content block as the start event's empty block and its deltas."""
+    kind = block["type"]
+    if kind == "text":
+        return {"type": "text", "text": ""}, [{"type": "text_delta", "text": block["text"]}]
+    if kind == "thinking":
+        deltas = [{"type": "thinking_delta", "thinking": block["thinking"]}]
+        if block.get("signature"):
+            deltas.append({"type": "signature_delta", "signature": block["signature"]})
+        return {"type": "thinking", "thinking": "", "signature": ""}, deltas
+    if kind in TOOL_BLOCKS:
+        shell = {"type": kind, "id": block["id"], "name": block["name"], "input": {}}
+        return shell, [{"type": "input_json_delta", "partial_json": json.dumps(block["input"])}]
+    return block, []
+
+
 class EventFilter:
     """Feed it the CLI's raw stream events; it returns the events the client sees.
 
@@ -38,6 +54,7 @@ class EventFilter:
         self._hidden = set()  # this turn's indices of internal tool blocks
         self._open = []  # client indices started and not yet stopped
         self._last_delta = None
+        self._streamed_ids = set()
 
     def feed(self, event):
         kind = event.get("type")
@@ -47,6 +64,7 @@ class EventFilter:
     def _on_message_start(self, event):
         self._index_map.clear()
         self._hidden.clear()
+        self._streamed_ids.add(event["message"].get("id"))
         if self.started:
             return []
         self.started = True
@@ -54,6 +72,38 @@ class EventFilter:
         event["message"]["model"] = self.client_model
         self.message_id = event["message"].get("id")
         return [event]
+
+    def feed_message(self, message_id, blocks, stop_reason=None):
+        """A whole model turn that arrived without stream events, as its events.
+
+        When a stream breaks, the CLI asks again without streaming; that answer comes
+        only as a complete message, and the client must still get it.
+        """
+        if message_id in self._streamed_ids:
+            return []
+        start = {
+            "type": "message_start",
+            "message": {
+                "id": message_id,
+                "type": "message",
+                "role": "assistant",
+                "model": self.client_model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": 0, "output_tokens": 0},
+            },
+        }
+        events = self._on_message_start(start)
+        for index, block in enumerate(blocks):
+            shell, delta = _shell_and_delta(block)
+            events += self._on_content_block_start({"type": "content_block_start", "index": index, "content_block": shell})
+            for part in delta:
+                events += self._on_content_block_delta({"type": "content_block_delta", "index": index, "delta": part})
+            events += self._on_content_block_stop({"type": "content_block_stop", "index": index})
+        if stop_reason:
+            self._last_delta = {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None}, "usage": {}}
+        return events
 
     def _on_content_block_start(self, event):
         index, block = event["index"], event["content_block"]

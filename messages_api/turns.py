@@ -7,7 +7,15 @@ before any output is a proper HTTP status; after that, it is an SSE `error` even
 import asyncio
 import logging
 
-from claude_agent_sdk import AssistantMessage, ResultMessage, StreamEvent, SystemMessage
+from claude_agent_sdk import (
+    AssistantMessage,
+    ResultMessage,
+    StreamEvent,
+    SystemMessage,
+    TextBlock,
+    ThinkingBlock,
+    ToolUseBlock,
+)
 from django.conf import settings
 
 from .claude.limiter import acquire_slot
@@ -20,6 +28,18 @@ from .sse import PING, EventFilter, MessageBuilder, frame
 log = logging.getLogger("claude_proxy.turns")
 
 CLIENT_CLOSED = ApiError(499, "client_closed", "The client closed the connection")
+OUTPUT_LIMIT = "max_output_tokens"  # AssistantMessage.error when the CLI stops resuming a cut answer
+
+
+def block_dict(block):
+    """An SDK content block as the API's dict, or None for what a client never sees."""
+    if isinstance(block, TextBlock):
+        return {"type": "text", "text": block.text}
+    if isinstance(block, ThinkingBlock):
+        return {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
+    if isinstance(block, ToolUseBlock):
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
+    return None
 
 
 class ClientTurn:
@@ -135,8 +155,16 @@ class ClientTurn:
         elif isinstance(message, AssistantMessage) and message.error:
             self.failure.assistant_error = message.error
             self.failure.text = " ".join(getattr(block, "text", "") for block in message.content).strip()
+        elif isinstance(message, AssistantMessage) and message.parent_tool_use_id is None:
+            blocks = [block_dict(block) for block in message.content]
+            yield from self.filter.feed_message(message.message_id, [b for b in blocks if b], message.stop_reason)
         elif isinstance(message, ResultMessage):
             self.record.usage = message.usage or {}
+            if self.failure.assistant_error == OUTPUT_LIMIT:
+                # The CLI resumed past max_tokens a few times, then gave up: the text so far
+                # is the answer, cut short as the API would cut it.
+                yield from self.filter.finish(message.usage, "max_tokens")
+                return
             if message.is_error:
                 self.failure.api_error_status = message.api_error_status
                 self.failure.text = self.failure.text or message.result or ", ".join(message.errors or [])

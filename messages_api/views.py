@@ -8,7 +8,7 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .errors import ApiError, invalid_request
-from .schemas import parse_messages_request
+from .schemas import parse_messages_request, stream_default
 from .turns import start_turn
 
 
@@ -51,7 +51,11 @@ def _request_body(request):
 
 @api_endpoint("POST")
 async def create_message(request):
-    params = parse_messages_request(_request_body(request), request.headers.get("content-type", ""))
+    params = parse_messages_request(
+        _request_body(request),
+        request.headers.get("content-type", ""),
+        stream_by_default=stream_default(request.headers),
+    )
     request.record.model, request.record.stream = params.model, params.stream
     turn = await start_turn(params, request.record)
     if params.stream:

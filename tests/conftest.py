@@ -32,6 +32,7 @@ def upstream(upstream_server):
     upstream_server.reset()
     yield upstream_server
     upstream_server.reset()
+    upstream_server.default_reply = FakeUpstream.DEFAULT_REPLY
 
 
 @pytest.fixture(scope="session")

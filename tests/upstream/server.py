@@ -48,11 +48,13 @@ class RecordedRequest:
 
 
 class FakeUpstream:
+    DEFAULT_REPLY = staticmethod(lambda: replies.text("Hello from the fake upstream."))
+
     def __init__(self):
         self.requests = []
         self._script = deque()
         self._lock = threading.Lock()
-        self.default_reply = lambda: replies.text("Hello from the fake upstream.")
+        self.default_reply = self.DEFAULT_REPLY
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

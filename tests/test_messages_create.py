@@ -1,0 +1,129 @@
+"""Non-streaming: one message with every block, the CLI's stop_reason and real usage."""
+
+import anthropic
+import httpx
+
+from tests.helpers import logged, message_body
+from tests.upstream import replies
+
+
+def _client(proxy):
+    return anthropic.Anthropic(base_url=proxy.url, api_key="dummy", max_retries=0)
+
+
+def test_it_answers_the_official_client_with_one_message(proxy, upstream):
+    upstream.enqueue(replies.text("Four.", input_tokens=23, output_tokens=3))
+
+    message = _client(proxy).messages.create(
+        model="claude-opus-4-1",
+        max_tokens=100,
+        messages=[{"role": "user", "content": "2 + 2?"}],
+    )
+
+    assert message.type == "message"
+    assert message.role == "assistant"
+    assert message.model == "claude-opus-4-1"
+    assert message.id.startswith("msg_fake")
+    assert [(block.type, block.text) for block in message.content] == [("text", "Four.")]
+    assert message.stop_reason == "end_turn"
+    assert (message.usage.input_tokens, message.usage.output_tokens) == (23, 3)
+    [sent] = upstream.message_requests()
+    assert "opus" in sent.body["model"]
+    assert sent.user_texts()[0] == "2 + 2?"
+
+
+def test_it_reports_max_tokens_when_the_cli_stops_resuming(proxy, upstream):
+    # The CLI resumes a cut answer by itself three times before it gives up.
+    upstream.default_reply = lambda: replies.text("A very long answ", stop_reason="max_tokens")
+
+    message = _client(proxy).messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=[{"role": "user", "content": "Go"}])
+
+    assert message.stop_reason == "max_tokens"
+    assert [block.text for block in message.content] == ["A very long answ"] * 4
+    assert len(upstream.message_requests()) == 4
+
+
+def test_it_joins_an_answer_the_cli_resumed_after_max_tokens(proxy, upstream):
+    upstream.enqueue(replies.text("First half, ", stop_reason="max_tokens"), replies.text("second half."))
+
+    message = _client(proxy).messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=[{"role": "user", "content": "Go"}])
+
+    assert message.stop_reason == "end_turn"
+    assert [block.text for block in message.content] == ["First half, ", "second half."]
+
+
+def test_it_keeps_thinking_blocks_with_their_signature(proxy, upstream):
+    upstream.enqueue(replies.thinking_then_text("Six times seven.", "42"))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body("6*7?", stream=False), timeout=60)
+
+    assert response.status_code == 200
+    content = response.json()["content"]
+    assert content == [
+        {"type": "thinking", "thinking": "Six times seven.", "signature": "c2lnbmF0dXJl"},
+        {"type": "text", "text": "42"},
+    ]
+
+
+def test_it_logs_tokens_and_timings(proxy, upstream):
+    upstream.enqueue(replies.text("Logged.", input_tokens=31, output_tokens=5))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=60)
+
+    row = logged(response.headers["x-request-id"])
+    assert (row.status, row.stream, row.model, row.error_type) == (200, False, "claude-sonnet-4-5", "")
+    assert (row.input_tokens, row.output_tokens) == (31, 5)
+    assert row.endpoint == "/v1/messages"
+    assert row.claude_session_id == response.headers["x-claude-session-id"]
+    assert row.queue_wait_ms is not None and row.ttfb_ms is not None
+    assert row.duration_ms >= row.ttfb_ms
+
+
+def test_it_keeps_the_request_id_the_client_sent(proxy, upstream):
+    response = httpx.post(
+        f"{proxy.url}/v1/messages",
+        json=message_body(stream=False),
+        headers={"x-request-id": "client-chosen-id-1"},
+        timeout=60,
+    )
+
+    assert response.headers["x-request-id"] == "client-chosen-id-1"
+    assert response.headers["request-id"] == "client-chosen-id-1"
+    assert logged("client-chosen-id-1").status == 200
+
+
+def test_it_replays_a_history_as_human_and_assistant_parts(proxy, upstream):
+    body = message_body(stream=False)
+    body["messages"] = [
+        {"role": "user", "content": "My name is Ada."},
+        {"role": "assistant", "content": [{"type": "text", "text": "Hello Ada."}]},
+        {"role": "user", "content": "What is my name?"},
+    ]
+
+    httpx.post(f"{proxy.url}/v1/messages", json=body, timeout=60)
+
+    [sent] = upstream.message_requests()
+    assert sent.user_texts()[0] == "Human:\nMy name is Ada.\n\nAssistant:\nHello Ada.\n\nHuman:\nWhat is my name?"
+
+
+def test_it_sends_images_to_the_model_as_image_blocks(proxy, upstream):
+    pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    body = message_body(stream=False)
+    body["messages"] = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "What is in this picture?"},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": pixel}},
+            ],
+        }
+    ]
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=body, timeout=60)
+
+    assert response.status_code == 200
+    [sent] = upstream.message_requests()
+    first = sent.body["messages"][0]["content"]
+    assert {"type": "text", "text": "What is in this picture?"} in first
+    images = [block for block in first if block["type"] == "image"]
+    assert [image["source"]["data"] for image in images] == [pixel]

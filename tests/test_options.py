@@ -1,0 +1,115 @@
+"""The options each CLI process starts with: model alias, environment, tools and limits."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from messages_api.claude.options import BLOCKED_TOOLS, build_options, cli_env, cli_model
+from messages_api.schemas import MessagesRequest
+
+CORE_TOOLS = [
+    "Read", "Write", "Edit", "MultiEdit", "Bash", "Glob", "Grep", "NotebookEdit",
+    "WebFetch", "WebSearch", "TodoWrite",
+]  # fmt: skip
+
+
+def request(**fields):
+    body = {"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "Hi"}], **fields}
+    return MessagesRequest.model_validate(body)
+
+
+def ignore_stderr(line):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("requested", "alias"),
+    [
+        ("claude-opus-4-1-20250805", "opus"),
+        ("claude-3-opus-latest", "opus"),
+        ("Claude-OPUS-4", "opus"),
+        ("claude-haiku-4-5", "haiku"),
+        ("claude-3-5-HAIKU-20241022", "haiku"),
+        ("claude-sonnet-4-5", "sonnet"),
+        ("claude-sonnet-5-5", "sonnet"),
+        ("gpt-4o", "sonnet"),
+        ("anything", "sonnet"),
+    ],
+)
+def test_it_maps_the_requested_model_to_a_cli_alias(requested, alias):
+    assert cli_model(requested) == alias
+
+
+def test_it_switches_off_tool_search_and_agent_teams_in_the_cli_env():
+    env = cli_env()
+
+    assert env["ENABLE_TOOL_SEARCH"] == "false"
+    assert env["CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS"] == ""
+    assert env["CLAUDE_CODE_MAX_RETRIES"] == str(settings.CLAUDE_PROXY_UPSTREAM_RETRIES)
+
+
+@override_settings(CLAUDE_PROXY_UPSTREAM_RETRIES=5)
+def test_it_passes_the_upstream_retries_setting_to_the_cli():
+    assert cli_env() == {
+        "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS": "",
+        "ENABLE_TOOL_SEARCH": "false",
+        "CLAUDE_CODE_MAX_RETRIES": "5",
+    }
+
+
+def test_it_builds_options_with_no_tools_and_no_permission_prompts():
+    options = build_options(request(), stderr=ignore_stderr)
+
+    assert options.model == "sonnet"
+    assert options.permission_mode == "bypassPermissions"
+    assert options.tools == []
+    assert options.plugins == []
+    assert options.include_partial_messages is True
+    assert options.cwd == settings.CLAUDE_PROXY_WORKDIR
+    assert options.env == cli_env()
+    assert options.stderr is ignore_stderr
+    assert options.max_buffer_size > 1024 * 1024
+
+
+def test_it_blocks_every_built_in_tool_that_acts_on_this_machine():
+    options = build_options(request(), stderr=ignore_stderr)
+
+    assert [name for name in CORE_TOOLS if name not in options.disallowed_tools] == []
+    assert options.disallowed_tools == list(BLOCKED_TOOLS)
+
+
+def test_it_uses_the_model_alias_of_the_request():
+    assert build_options(request(model="claude-opus-4-1"), stderr=ignore_stderr).model == "opus"
+
+
+def test_it_passes_the_client_system_string_as_the_system_prompt():
+    options = build_options(request(system="You are terse."), stderr=ignore_stderr)
+
+    assert options.system_prompt == "You are terse."
+
+
+def test_it_joins_the_client_system_blocks_with_newlines():
+    system = [
+        {"type": "text", "text": "You are terse."},
+        {"type": "text", "text": "Answer in French.", "cache_control": {"type": "ephemeral"}},
+    ]
+
+    options = build_options(request(system=system), stderr=ignore_stderr)
+
+    assert options.system_prompt == "You are terse.\nAnswer in French."
+
+
+def test_it_sets_no_system_prompt_without_client_system_text():
+    assert build_options(request(), stderr=ignore_stderr).system_prompt is None
+    assert build_options(request(system=""), stderr=ignore_stderr).system_prompt is None
+
+
+def test_it_never_changes_the_server_environment():
+    before = dict(os.environ)
+
+    build_options(request(system="S", model="claude-haiku-4-5"), stderr=ignore_stderr)
+    cli_env()
+
+    assert dict(os.environ) == before

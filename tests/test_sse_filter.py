@@ -1,0 +1,401 @@
+"""The filter between the CLI's stream events and the client's: one Anthropic message."""
+
+from messages_api.sse import PING, EventFilter, MessageBuilder, frame
+
+CLIENT_MODEL = "claude-sonnet-4-5-20250929"
+
+
+def message_start(message_id="msg_1", model="claude-sonnet-4-5"):
+    return {
+        "type": "message_start",
+        "message": {
+            "id": message_id,
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 3, "output_tokens": 1},
+        },
+    }
+
+
+def text_start(index):
+    return {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}
+
+
+def text_delta(index, text):
+    return {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": text}}
+
+
+def tool_start(index, name, tool_id="toolu_1"):
+    return {
+        "type": "content_block_start",
+        "index": index,
+        "content_block": {"type": "tool_use", "id": tool_id, "name": name, "input": {}},
+    }
+
+
+def json_delta(index, partial):
+    return {"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": partial}}
+
+
+def block_stop(index):
+    return {"type": "content_block_stop", "index": index}
+
+
+def message_delta(stop_reason, output_tokens=5):
+    return {
+        "type": "message_delta",
+        "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+        "usage": {"output_tokens": output_tokens},
+    }
+
+
+def feed_all(event_filter, events):
+    out = []
+    for event in events:
+        out.extend(event_filter.feed(event))
+    return out
+
+
+def test_it_passes_a_single_text_turn_through_with_the_clients_model():
+    event_filter = EventFilter(CLIENT_MODEL)
+
+    seen = feed_all(
+        event_filter,
+        [
+            message_start(),
+            text_start(0),
+            text_delta(0, "Hello"),
+            block_stop(0),
+            message_delta("end_turn"),
+            {"type": "message_stop"},
+        ],
+    )
+
+    expected_start = message_start(model=CLIENT_MODEL)
+    assert seen == [expected_start, text_start(0), text_delta(0, "Hello"), block_stop(0)]
+    assert event_filter.message_id == "msg_1"
+    assert event_filter.finish() == [message_delta("end_turn"), {"type": "message_stop"}]
+
+
+def test_it_does_not_change_the_upstream_event_when_it_replaces_the_model():
+    upstream_event = message_start()
+
+    EventFilter(CLIENT_MODEL).feed(upstream_event)
+
+    assert upstream_event == message_start()
+
+
+def test_it_sends_one_message_with_contiguous_indices_across_internal_turns():
+    event_filter = EventFilter(CLIENT_MODEL)
+
+    seen = feed_all(
+        event_filter,
+        [
+            message_start("msg_1"),
+            text_start(0),
+            text_delta(0, "Let me look."),
+            block_stop(0),
+            tool_start(1, "mcp__search__find"),
+            json_delta(1, '{"q":'),
+            json_delta(1, '"x"}'),
+            block_stop(1),
+            message_delta("tool_use"),
+            {"type": "message_stop"},
+            message_start("msg_2"),
+            text_start(0),
+            text_delta(0, "Found it."),
+            block_stop(0),
+            message_delta("end_turn", output_tokens=9),
+            {"type": "message_stop"},
+        ],
+    )
+
+    assert seen == [
+        message_start("msg_1", model=CLIENT_MODEL),
+        text_start(0),
+        text_delta(0, "Let me look."),
+        block_stop(0),
+        text_start(1),
+        text_delta(1, "Found it."),
+        block_stop(1),
+    ]
+    assert event_filter.message_id == "msg_1"
+    assert event_filter.finish() == [message_delta("end_turn", output_tokens=9), {"type": "message_stop"}]
+
+
+def test_it_keeps_a_client_tool_use_block_after_a_hidden_internal_one():
+    event_filter = EventFilter(CLIENT_MODEL)
+
+    seen = feed_all(
+        event_filter,
+        [
+            message_start(),
+            tool_start(0, "mcp__internal__lookup", "toolu_internal"),
+            json_delta(0, "{}"),
+            block_stop(0),
+            tool_start(1, "get_weather", "toolu_client"),
+            json_delta(1, '{"city":"Paris"}'),
+            block_stop(1),
+            message_delta("tool_use"),
+        ],
+    )
+
+    assert seen == [
+        message_start(model=CLIENT_MODEL),
+        tool_start(0, "get_weather", "toolu_client"),
+        json_delta(0, '{"city":"Paris"}'),
+        block_stop(0),
+    ]
+    assert event_filter.finish() == [message_delta("tool_use"), {"type": "message_stop"}]
+
+
+def test_it_hides_an_internal_server_tool_use_block():
+    event_filter = EventFilter(CLIENT_MODEL)
+    start = {
+        "type": "content_block_start",
+        "index": 0,
+        "content_block": {"type": "server_tool_use", "id": "srvtoolu_1", "name": "mcp__x__y", "input": {}},
+    }
+
+    assert feed_all(event_filter, [message_start(), start, json_delta(0, "{}"), block_stop(0)]) == [
+        message_start(model=CLIENT_MODEL)
+    ]
+
+
+def test_it_keeps_only_the_last_turns_stop_reason():
+    event_filter = EventFilter(CLIENT_MODEL)
+    feed_all(
+        event_filter,
+        [
+            message_start("msg_1"),
+            message_delta("tool_use", output_tokens=2),
+            message_start("msg_2"),
+            message_delta("max_tokens", output_tokens=4),
+        ],
+    )
+
+    assert event_filter.finish() == [message_delta("max_tokens", output_tokens=4), {"type": "message_stop"}]
+
+
+def test_it_merges_the_result_usage_as_ints_and_overrides_the_stop_reason():
+    event_filter = EventFilter(CLIENT_MODEL)
+    feed_all(event_filter, [message_start(), message_delta("end_turn", output_tokens=5)])
+
+    closing = event_filter.finish(
+        usage={
+            "input_tokens": 12,
+            "output_tokens": "30",
+            "cache_creation_input_tokens": None,
+            "cache_read_input_tokens": 7.0,
+            "service_tier": "standard",
+        },
+        stop_reason="max_tokens",
+    )
+
+    assert closing == [
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "max_tokens", "stop_sequence": None},
+            "usage": {
+                "output_tokens": 30,
+                "input_tokens": 12,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 7,
+            },
+        },
+        {"type": "message_stop"},
+    ]
+
+
+def test_it_does_not_change_the_held_delta_when_it_finishes():
+    event_filter = EventFilter(CLIENT_MODEL)
+    held = message_delta("end_turn")
+    event_filter.feed(held)
+
+    event_filter.finish(usage={"input_tokens": 1}, stop_reason="refusal")
+
+    assert held == message_delta("end_turn")
+
+
+def test_it_synthesizes_end_turn_when_no_delta_was_seen():
+    event_filter = EventFilter(CLIENT_MODEL)
+    event_filter.feed(message_start())
+
+    assert event_filter.finish() == [
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {}},
+        {"type": "message_stop"},
+    ]
+
+
+def test_it_synthesizes_a_delta_with_the_given_usage_and_stop_reason():
+    event_filter = EventFilter(CLIENT_MODEL)
+
+    assert event_filter.finish(usage={"input_tokens": 4, "output_tokens": 2}, stop_reason="tool_use") == [
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+            "usage": {
+                "input_tokens": 4,
+                "output_tokens": 2,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+            },
+        },
+        {"type": "message_stop"},
+    ]
+
+
+def test_it_closes_blocks_left_open_when_it_finishes():
+    event_filter = EventFilter(CLIENT_MODEL)
+    feed_all(event_filter, [message_start(), text_start(0), text_delta(0, "cut")])
+
+    assert event_filter.finish() == [
+        block_stop(0),
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {}},
+        {"type": "message_stop"},
+    ]
+
+
+def test_it_closes_open_blocks_before_the_error_envelope_on_failure():
+    event_filter = EventFilter(CLIENT_MODEL)
+    feed_all(
+        event_filter,
+        [
+            message_start(),
+            text_start(0),
+            text_delta(0, "done"),
+            block_stop(0),
+            text_start(1),
+            text_delta(1, "partial"),
+            tool_start(2, "get_weather"),
+        ],
+    )
+    envelope = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+
+    assert event_filter.fail(envelope) == [block_stop(1), block_stop(2), envelope]
+    assert event_filter.finish() == [
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {}},
+        {"type": "message_stop"},
+    ]
+
+
+def test_it_returns_only_the_envelope_on_failure_with_no_open_block():
+    envelope = {"type": "error", "error": {"type": "api_error", "message": "boom"}}
+
+    assert EventFilter(CLIENT_MODEL).fail(envelope) == [envelope]
+
+
+def test_it_drops_events_of_unknown_type():
+    event_filter = EventFilter(CLIENT_MODEL)
+
+    assert event_filter.feed({"type": "ping"}) == []
+    assert event_filter.feed({"type": "something_new", "index": 0}) == []
+    assert event_filter.feed({"no": "type"}) == []
+
+
+def test_it_drops_deltas_and_stops_for_blocks_it_never_started():
+    event_filter = EventFilter(CLIENT_MODEL)
+    event_filter.feed(message_start())
+
+    assert event_filter.feed(text_delta(3, "stray")) == []
+    assert event_filter.feed(block_stop(3)) == []
+
+
+def test_it_frames_an_event_as_exact_sse_bytes():
+    event = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi \"you\"\né"}}
+
+    assert frame(event) == (
+        b"event: content_block_delta\n"
+        b'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi \\"you\\"\\n\\u00e9"}}\n\n'
+    )
+    assert frame({"type": "message_stop"}) == b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+
+
+def test_it_pings_with_an_sse_comment():
+    assert PING == b": ping\n\n"
+
+
+def build(events):
+    builder = MessageBuilder()
+    for event in events:
+        builder.add(event)
+    return builder.result()
+
+
+def test_it_builds_a_text_message_from_the_client_events():
+    message = build(
+        [
+            message_start(model=CLIENT_MODEL),
+            text_start(0),
+            text_delta(0, "Hello, "),
+            text_delta(0, "world."),
+            block_stop(0),
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"input_tokens": 3, "output_tokens": 4},
+            },
+            {"type": "message_stop"},
+        ]
+    )
+
+    assert message == {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": CLIENT_MODEL,
+        "content": [{"type": "text", "text": "Hello, world."}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 3, "output_tokens": 4},
+    }
+
+
+def test_it_builds_thinking_with_its_signature_and_a_tool_use_with_its_input():
+    message = build(
+        [
+            message_start(),
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}},
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "Weather "}},
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "needed."}},
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "sig=="}},
+            block_stop(0),
+            tool_start(1, "get_weather", "toolu_9"),
+            json_delta(1, '{"city": '),
+            json_delta(1, '"Paris", "days": [1, 2]}'),
+            block_stop(1),
+            tool_start(2, "get_time", "toolu_10"),
+            json_delta(2, ""),
+            block_stop(2),
+            message_delta("tool_use", output_tokens=21),
+        ]
+    )
+
+    assert message["content"] == [
+        {"type": "thinking", "thinking": "Weather needed.", "signature": "sig=="},
+        {"type": "tool_use", "id": "toolu_9", "name": "get_weather", "input": {"city": "Paris", "days": [1, 2]}},
+        {"type": "tool_use", "id": "toolu_10", "name": "get_time", "input": {}},
+    ]
+    assert message["stop_reason"] == "tool_use"
+    assert message["stop_sequence"] is None
+    assert message["usage"] == {"input_tokens": 3, "output_tokens": 21}
+
+
+def test_it_orders_built_blocks_by_index():
+    message = build(
+        [
+            message_start(),
+            text_start(1),
+            text_delta(1, "second"),
+            text_start(0),
+            text_delta(0, "first"),
+            block_stop(1),
+            block_stop(0),
+        ]
+    )
+
+    assert message["content"] == [{"type": "text", "text": "first"}, {"type": "text", "text": "second"}]

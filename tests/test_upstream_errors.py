@@ -1,0 +1,120 @@
+"""Upstream failures reach the client classified, through the real CLI (SPEC §6)."""
+
+import time
+
+import anthropic
+import httpx
+import pytest
+
+from tests.helpers import logged, message_body, sse_events
+from tests.upstream import replies
+
+CLASSIFIED = [
+    (401, 401, "authentication_error"),
+    (403, 401, "authentication_error"),
+    (429, 429, "rate_limit_error"),
+    (500, 502, "api_error"),
+    (529, 503, "overloaded_error"),
+]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+@pytest.mark.parametrize("upstream_status, status, error_type", CLASSIFIED)
+def test_it_classifies_an_upstream_error(proxy, upstream, upstream_status, status, error_type, stream):
+    upstream.enqueue(replies.error(upstream_status))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=stream), timeout=60)
+
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["type"] == "error"
+    assert body["error"]["type"] == error_type
+    row = logged(response.headers["x-request-id"])
+    assert (row.status, row.error_type, row.error_message) == (status, error_type, body["error"]["message"])
+    assert len(upstream.message_requests()) == 1
+
+
+def test_it_tells_the_user_to_log_in_again(proxy, upstream):
+    upstream.enqueue(replies.error(401, "OAuth token has expired"))
+    client = anthropic.Anthropic(base_url=proxy.url, api_key="dummy", max_retries=0)
+
+    with pytest.raises(anthropic.AuthenticationError) as caught:
+        client.messages.create(model="claude-sonnet-5-5", max_tokens=10, messages=[{"role": "user", "content": "Hi"}])
+
+    assert caught.value.status_code == 401
+    assert "claude login" in caught.value.body["error"]["message"]
+
+
+def test_it_gives_the_official_client_a_rate_limit_error(proxy, upstream):
+    upstream.enqueue(replies.error(429, "usage limit"))
+    client = anthropic.Anthropic(base_url=proxy.url, api_key="dummy", max_retries=0)
+
+    with pytest.raises(anthropic.RateLimitError) as caught:
+        with client.messages.stream(model="claude-sonnet-5-5", max_tokens=10, messages=[{"role": "user", "content": "Hi"}]) as stream:
+            stream.get_final_message()
+
+    assert caught.value.body["error"]["type"] == "rate_limit_error"
+    assert "usage limit" in caught.value.body["error"]["message"]
+
+
+def test_it_streams_the_answer_the_cli_fetched_again_after_a_dropped_stream(proxy, upstream):
+    # The CLI asks once more without streaming when a stream breaks.
+    upstream.enqueue(replies.cut("This answer is cut off mid"), replies.text("The whole answer."))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(), timeout=60)
+
+    events = sse_events(response.content)
+    assert [name for name, _ in events].count("message_start") == 1
+    texts = [data["delta"]["text"] for name, data in events if name == "content_block_delta"]
+    assert texts[-1] == "The whole answer."
+    starts = [data["index"] for name, data in events if name == "content_block_start"]
+    assert starts == [0, 1]
+    assert events[-2][1]["delta"]["stop_reason"] == "end_turn"
+    assert events[-1] == ("message_stop", {"type": "message_stop"})
+    [streamed, fetched_again] = upstream.message_requests()
+    assert (streamed.body["stream"], fetched_again.body.get("stream", False)) == (True, False)
+
+
+def test_it_ends_the_stream_with_an_error_event_when_the_answer_fails_midway(proxy, upstream):
+    upstream.enqueue(replies.cut("This answer is cut off mid", delay=0.05), replies.error(500))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(), timeout=60)
+
+    assert response.status_code == 200
+    events = sse_events(response.content)
+    names = [name for name, _ in events]
+    assert names[0] == "message_start"
+    assert names[-1] == "error"
+    assert "message_stop" not in names
+    # The open text block is closed before the error.
+    assert events[-2] == ("content_block_stop", {"type": "content_block_stop", "index": 0})
+    error = events[-1][1]
+    assert error["type"] == "error"
+    assert error["error"]["type"] == "api_error"
+    row = logged(response.headers["x-request-id"])
+    assert row.error_type == error["error"]["type"]
+    assert row.ttfb_ms is not None
+
+
+def test_it_bounds_the_cli_retries_by_setting(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_UPSTREAM_RETRIES="1")
+    upstream.default_reply = lambda: replies.error(500)
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=60)
+
+    assert response.status_code == 502
+    assert len(upstream.message_requests()) == 2
+
+
+def test_it_ends_at_once_when_the_login_is_refused_instead_of_retrying(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_UPSTREAM_RETRIES="5")
+    upstream.default_reply = lambda: replies.error(401)
+    started = time.monotonic()
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=60)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["type"] == "authentication_error"
+    assert len(upstream.message_requests()) == 1
+    assert time.monotonic() - started < 20  # five retries with back-off would take far longer

@@ -20,6 +20,7 @@ class RecordedRequest:
     path: str
     headers: dict
     body: dict | None
+    answered: bool = False  # the whole reply was written (False: the CLI hung up first)
 
     @property
     def is_message(self):
@@ -116,6 +117,7 @@ class FakeUpstream:
                 body = self._read_body()
                 request = RecordedRequest("POST", self.path, dict(self.headers), body)
                 upstream._record(request)
+                self.recorded = request
                 if not request.is_message:
                     if self.path.startswith("/v1/messages/count_tokens"):
                         return self._send_json(200, {"input_tokens": 42})
@@ -144,6 +146,7 @@ class FakeUpstream:
                         frame = f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
                         self.wfile.write(frame.encode())
                         self.wfile.flush()
+                    self.recorded.answered = True
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -83,3 +83,8 @@ class Command(BaseCommand):
             application_close_timeout=10,
             server_name="claude-max-proxy",
         ).run()
+        # Daphne has stopped (SIGTERM, Ctrl-C). anyio's worker threads, which the SDK
+        # uses, idle for 10 s before they end and would hold the process that long.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

@@ -1,0 +1,80 @@
+"""`manage.py serve`: refuses what cannot work, with one short message, before serving."""
+
+import os
+import socket
+import stat
+import subprocess
+import sys
+
+import httpx
+
+from tests.proxy_server import REPO, ProxyServer, free_port
+
+
+def serve(*args, env=None, data_dir, timeout=30):
+    environment = {**os.environ, "CLAUDE_PROXY_DATA_DIR": str(data_dir), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "manage.py", "serve", *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_it_refuses_a_port_in_use_with_a_short_message(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = serve("--port", str(port), data_dir=tmp_path)
+
+    assert result.returncode == 1
+    assert f"Port {port} is already in use on 127.0.0.1" in result.stderr
+    assert f"--port {port + 1}" in result.stderr
+    assert f"CLAUDE_PROXY_PORT={port + 1}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_refuses_to_call_itself_through_anthropic_base_url(tmp_path):
+    port = free_port()
+
+    result = serve("--port", str(port), env={"ANTHROPIC_BASE_URL": f"http://localhost:{port}"}, data_dir=tmp_path)
+
+    assert result.returncode == 1
+    assert f"ANTHROPIC_BASE_URL=http://localhost:{port} points at this proxy itself" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_warns_that_an_api_key_bills_the_key_and_serves_anyway(cli_env, tmp_path):
+    server = ProxyServer({**cli_env, "ANTHROPIC_API_KEY": "sk-ant-real-looking"}, tmp_path / "data").start()
+    try:
+        assert httpx.get(f"{server.url}/v1/messages").status_code == 405
+    finally:
+        server.stop()
+
+    output = server.output()
+    assert "Warning: ANTHROPIC_API_KEY is set, so Claude Code will bill that API key" in output
+    assert f"listening on http://127.0.0.1:{server.port}" in output
+    assert f"ANTHROPIC_BASE_URL=http://127.0.0.1:{server.port} ANTHROPIC_API_KEY=dummy opencode" in output
+
+
+def test_it_creates_its_database_and_a_private_secret_key_on_first_run(cli_env, tmp_path):
+    data_dir = tmp_path / "fresh"
+    server = ProxyServer(cli_env, data_dir).start()
+    server.stop()
+
+    secret = data_dir / "secret_key"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert len(secret.read_text()) >= 50
+    assert (data_dir / "db.sqlite3").exists()
+
+
+def test_it_keeps_the_secret_key_across_restarts(cli_env, tmp_path):
+    ProxyServer(cli_env, tmp_path).start().stop()
+    first = (tmp_path / "secret_key").read_text()
+    ProxyServer(cli_env, tmp_path).start().stop()
+
+    assert (tmp_path / "secret_key").read_text() == first

@@ -1,0 +1,89 @@
+"""A stream never hangs: pings while waiting, a timeout, a slot freed when the client leaves."""
+
+import threading
+import time
+
+import httpx
+
+from tests.helpers import logged, message_body, sse_events
+from tests.upstream import replies
+
+
+def test_it_pings_while_the_model_is_silent(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_PING_SECONDS="0.5")
+    upstream.enqueue(replies.hang(2.0))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(), timeout=60)
+
+    assert response.status_code == 200
+    assert response.content.startswith(b": ping\n\n: ping\n\n")
+    events = sse_events(response.content)
+    assert events[0][0] == "message_start"
+    assert events[-1] == ("message_stop", {"type": "message_stop"})
+
+
+def test_it_times_out_a_silent_turn_with_504(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_PING_SECONDS="0.5", CLAUDE_PROXY_IDLE_TIMEOUT="1.5")
+    upstream.enqueue(replies.hang(6.0))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=60)
+
+    assert response.status_code == 504
+    assert response.json()["error"]["type"] == "timeout_error"
+    assert logged(response.headers["x-request-id"]).error_type == "timeout_error"
+
+
+def test_it_ends_a_silent_stream_with_a_timeout_error_event(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_PING_SECONDS="0.5", CLAUDE_PROXY_IDLE_TIMEOUT="1.5")
+    upstream.enqueue(replies.hang(6.0))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(), timeout=60)
+
+    assert response.status_code == 200
+    assert response.content.startswith(b": ping\n\n")
+    [(name, error)] = sse_events(response.content)
+    assert name == "error"
+    assert error["error"]["type"] == "timeout_error"
+
+
+def test_it_stops_the_cli_and_frees_the_slot_when_the_client_hangs_up(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_MAX_CONCURRENT="1")
+    upstream.enqueue(replies.text("one two three four five six seven eight", chunks=8, delay=0.5))
+
+    with httpx.stream("POST", f"{proxy.url}/v1/messages", json=message_body(), timeout=60) as response:
+        request_id = response.headers["x-request-id"]
+        for line in response.iter_lines():
+            if line.startswith("data:") and "text_delta" in line:
+                break
+
+    row = logged(request_id)
+    assert (row.status, row.error_type) == (499, "client_closed")
+    [hung_up] = upstream.message_requests()
+    deadline = time.monotonic() + 10
+    while not hung_up.answered and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # The interrupted CLI dropped its upstream call: the reply was never written out.
+    assert hung_up.answered is False
+    # The only slot is free again.
+    after = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=30)
+    assert after.status_code == 200
+
+
+def test_it_queues_turns_beyond_the_concurrency_limit(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_MAX_CONCURRENT="1")
+    upstream.enqueue(replies.text("slow answer", chunks=4, delay=0.4))
+    results = {}
+
+    def ask(name):
+        results[name] = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=60)
+
+    first = threading.Thread(target=ask, args=("first",))
+    first.start()
+    time.sleep(1.0)
+    ask("second")
+    first.join()
+
+    assert results["first"].status_code == results["second"].status_code == 200
+    waited = logged(results["second"].headers["x-request-id"]).queue_wait_ms
+    assert waited > 300
+    assert logged(results["first"].headers["x-request-id"]).queue_wait_ms < 100

@@ -50,3 +50,110 @@ class RequestLog(models.Model):
 
     def __str__(self):
         return f"{self.method} {self.endpoint} {self.status} ({self.request_id})"
+
+
+KEY_KINDS = (
+    ("header", "Session header"),
+    ("fingerprint", "First-message fingerprint"),
+)
+
+CONVERSATION_STATUSES = (
+    ("ready", "Ready"),
+    ("answering", "Answering"),
+    ("failed", "Last turn failed"),
+)
+
+
+class ConversationQuerySet(models.QuerySet):
+    def active(self, now=None):
+        return self.filter(expires_at__gte=now or timezone.now())
+
+    def expired(self, now=None):
+        return self.filter(expires_at__lt=now or timezone.now())
+
+    def last_used_before(self, cutoff):
+        return self.filter(last_used__lt=cutoff)
+
+
+class Conversation(models.Model):
+    """A client's conversation and the Claude session that holds its context.
+
+    Found by (key_kind, key, scope): the key is the client's session header or a
+    fingerprint of the first user message; the scope is a hash of the system prompt,
+    so a side request of the same client (a title request) is a conversation of its own.
+    """
+
+    key = models.CharField(max_length=255)
+    key_kind = models.CharField(max_length=20, choices=KEY_KINDS)
+    scope = models.CharField(max_length=32)
+    claude_session_id = models.CharField(max_length=64, blank=True, db_index=True)
+    previous_session_id = models.CharField(max_length=64, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    workdir = models.CharField(max_length=1000, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+    # Hashes of the messages the client sent last time, and of the text Claude answered.
+    message_hashes = models.JSONField(default=list)
+    reply_digest = models.CharField(max_length=64, blank=True)
+    request_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=CONVERSATION_STATUSES, default="ready")
+    last_lineage = models.CharField(max_length=20, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_used"]
+        constraints = [models.UniqueConstraint(fields=["key_kind", "key", "scope"], name="one_conversation_per_key")]
+
+    def __str__(self):
+        return f"{self.key_kind}:{self.key[:24]}"
+
+    @property
+    def is_expired(self):
+        return self.expires_at < timezone.now()
+
+
+class TranscriptEntryQuerySet(models.QuerySet):
+    def of(self, project_key, session_id, subpath=""):
+        return self.filter(project_key=project_key, session_id=session_id, subpath=subpath)
+
+
+class TranscriptEntry(models.Model):
+    """One line of a Claude Code transcript, mirrored through the SDK's SessionStore."""
+
+    project_key = models.CharField(max_length=255)
+    session_id = models.CharField(max_length=64)
+    subpath = models.CharField(max_length=255, blank=True)  # "" is the main transcript
+    uuid = models.CharField(max_length=64, blank=True)
+    entry = models.JSONField()
+    written_ms = models.BigIntegerField()
+
+    objects = TranscriptEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["project_key", "session_id", "subpath", "id"])]
+        constraints = [
+            # Entries with a uuid are idempotent: a retried batch adds nothing.
+            models.UniqueConstraint(
+                fields=["project_key", "session_id", "subpath", "uuid"],
+                condition=~models.Q(uuid=""),
+                name="one_transcript_entry_per_uuid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.session_id} {self.entry.get('type', '?')}"
+
+
+class TranscriptSummary(models.Model):
+    """The SDK's incrementally folded summary of a main transcript (opaque to us)."""
+
+    project_key = models.CharField(max_length=255)
+    session_id = models.CharField(max_length=64)
+    summary = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project_key", "session_id"], name="one_summary_per_session")]

@@ -1,0 +1,92 @@
+"""DjangoSessionStore: the SDK's SessionStore protocol over the ORM.
+
+The CLI writes its transcript to local disk; the SDK mirrors each batch here, and a
+resume rebuilds the transcript from here, so a conversation survives a restart and
+even the loss of the CLI's own files.
+"""
+
+import threading
+import time
+
+from asgiref.sync import sync_to_async
+from claude_agent_sdk import SessionStore, fold_session_summary
+from django.db import transaction
+from django.db.models import Max
+
+from .models import TranscriptEntry, TranscriptSummary
+
+_clock_lock = threading.Lock()
+_last_ms = 0
+
+
+def _write_ms():
+    """Storage write time in epoch ms, strictly increasing within this process."""
+    global _last_ms
+    with _clock_lock:
+        _last_ms = max(int(time.time() * 1000), _last_ms + 1)
+        return _last_ms
+
+
+def _where(key):
+    return {"project_key": key["project_key"], "session_id": key["session_id"], "subpath": key.get("subpath") or ""}
+
+
+class DjangoSessionStore(SessionStore):
+    async def append(self, key, entries):
+        if entries:
+            await sync_to_async(self._append)(key, entries)
+
+    def _append(self, key, entries):
+        where, now = _where(key), _write_ms()
+        rows = [TranscriptEntry(**where, uuid=entry.get("uuid") or "", entry=entry, written_ms=now) for entry in entries]
+        with transaction.atomic():
+            TranscriptEntry.objects.bulk_create(rows, ignore_conflicts=True)
+            if not where["subpath"]:  # subagent transcripts stay out of the main summary
+                self._fold_summary(key, entries, now)
+
+    def _fold_summary(self, key, entries, now):
+        row = TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).first()
+        folded = fold_session_summary(row.summary if row else None, key, entries)
+        folded["mtime"] = now
+        TranscriptSummary.objects.update_or_create(
+            project_key=key["project_key"], session_id=key["session_id"], defaults={"summary": folded}
+        )
+
+    async def load(self, key):
+        return await sync_to_async(self._load)(key)
+
+    def _load(self, key):
+        entries = list(TranscriptEntry.objects.of(**_where(key)).values_list("entry", flat=True))
+        return entries or None
+
+    async def list_sessions(self, project_key):
+        rows = (
+            TranscriptEntry.objects.filter(project_key=project_key, subpath="")
+            .values("session_id")
+            .annotate(mtime=Max("written_ms"))
+        )
+        return [{"session_id": row["session_id"], "mtime": row["mtime"]} async for row in rows]
+
+    async def list_session_summaries(self, project_key):
+        return [row.summary async for row in TranscriptSummary.objects.filter(project_key=project_key)]
+
+    async def delete(self, key):
+        await sync_to_async(self._delete)(key)
+
+    def _delete(self, key):
+        entries = TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
+        with transaction.atomic():
+            if key.get("subpath"):
+                entries.filter(subpath=key["subpath"]).delete()
+                return
+            entries.delete()  # the main transcript takes its subagents with it
+            TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).delete()
+
+    async def list_subkeys(self, key):
+        subpaths = (
+            TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
+            .exclude(subpath="")
+            .values_list("subpath", flat=True)
+            .distinct()
+        )
+        return [subpath async for subpath in subpaths]

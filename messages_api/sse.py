@@ -55,6 +55,7 @@ class EventFilter:
         self._open = []  # client indices started and not yet stopped
         self._last_delta = None
         self._streamed_ids = set()
+        self.finished = False
 
     def feed(self, event):
         kind = event.get("type")
@@ -135,6 +136,7 @@ class EventFilter:
 
     def finish(self, usage=None, stop_reason=None):
         """The closing events, once the CLI's result has arrived."""
+        self.finished = True
         delta = copy.deepcopy(self._last_delta) or {
             "type": "message_delta",
             "delta": {"stop_reason": "end_turn", "stop_sequence": None},

@@ -6,6 +6,7 @@ before any output is a proper HTTP status; after that, it is an SSE `error` even
 
 import asyncio
 import logging
+import time
 
 from claude_agent_sdk import (
     AssistantMessage,
@@ -18,16 +19,21 @@ from claude_agent_sdk import (
 )
 from django.conf import settings
 
+from sessions_admin.store import DjangoSessionStore
+
 from .claude.limiter import acquire_slot
-from .claude.options import build_options
+from .claude.options import build_options, cli_model
+from .claude.pool import live_processes
 from .claude.runner import ClaudeProcess, TurnEnded
 from .errors import ApiError, Failure, classify
 from .prompt import render_messages, user_message
+from .sessions import open_session
 from .sse import PING, EventFilter, MessageBuilder, frame
 
 log = logging.getLogger("claude_proxy.turns")
 
 CLIENT_CLOSED = ApiError(499, "client_closed", "The client closed the connection")
+RESUME_REFUSED = "No conversation found"  # the CLI's words when it has no transcript to resume
 OUTPUT_LIMIT = "max_output_tokens"  # AssistantMessage.error when the CLI stops resuming a cut answer
 
 
@@ -45,28 +51,32 @@ def block_dict(block):
 class ClientTurn:
     """The CLI's answer to one request, as the client sees it."""
 
-    def __init__(self, params, record, slot, process):
+    def __init__(self, params, record, session, slot, process, messages):
         self.params = params
         self.record = record
+        self.session = session
         self.slot = slot
         self.process = process
-        self.turn = process.submit(user_message(render_messages(params.messages)))
+        self.turn = process.submit(user_message(render_messages(messages)))
         self.filter = EventFilter(params.model)
+        self.reply = MessageBuilder()
         self.failure = Failure()
+        self.ok = False
         self._items = self._client_items()
         self._first = None
+        self._closed = False
 
     @property
     def headers(self):
         return {"X-Claude-Session-ID": self.record.claude_session_id} if self.record.claude_session_id else {}
 
+    @property
+    def resume_refused(self):
+        return RESUME_REFUSED in f"{self.failure.text}\n{self.failure.stderr}"
+
     async def begin(self):
         """Read up to the first thing the client gets: an event, or a ping while waiting."""
-        try:
-            self._first = await anext(self._items)
-        except BaseException:
-            await self.close()
-            raise
+        self._first = await anext(self._items)
 
     async def sse(self):
         """The response body: SSE bytes until message_stop, or an `error` event."""
@@ -88,13 +98,11 @@ class ClientTurn:
 
     async def message(self):
         """The whole answer as one message (a non-streaming request)."""
-        builder = MessageBuilder()
         try:
-            async for item in self._rest():
-                if item is not PING:
-                    builder.add(item)
+            async for _ in self._rest():
+                pass
             self.record.first_byte()
-            return builder.result()
+            return self.reply.result()
         except ApiError as error:
             self.record.fail(error, self.process.stderr)
             raise
@@ -106,8 +114,22 @@ class ClientTurn:
             await self.close()
 
     async def close(self):
+        """Free the slot; keep the process for the conversation's next turn if all went well."""
+        if self._closed:
+            return
+        self._closed = True
         self.slot.release()
-        self.process.close()
+        conversation_id = self.session.conversation.id
+        if self.ok:
+            live_processes.keep(conversation_id, self.record.claude_session_id, signature(self.params), self.process)
+        else:
+            self.process.close()
+        await self.session.close(
+            ok=self.ok,
+            claude_session_id=self.record.claude_session_id,
+            model=self.params.model,
+            reply=self.reply.message and self.reply.result()["content"],
+        )
 
     async def _rest(self):
         if self._first is not None:
@@ -136,7 +158,10 @@ class ClientTurn:
                 raise self._failed(exc) from None
             quiet = 0.0
             for event in self._read(message):
+                self.reply.add(event)
                 yield event
+            if self.filter.finished:
+                self.ok = True
 
     def _failed(self, exception):
         self.failure.exception = exception
@@ -184,15 +209,53 @@ class ClientTurn:
                 raise classify(self.failure)
 
 
-async def start_turn(params, record):
-    """Wait for a slot, start the CLI on the request and read until the answer begins."""
-    slot = await acquire_slot()
-    record.queue_wait_ms = slot.waited_ms
-    process = ClaudeProcess(build_options(params, stderr=None)).start()
-    turn = ClientTurn(params, record, slot, process)
+def signature(params):
+    """What a live process must have been started with to take this request's turn."""
+    return (cli_model(params.model),)
+
+
+def _spawn(params, resume=None):
+    return ClaudeProcess(build_options(params, resume=resume, session_store=DjangoSessionStore())).start()
+
+
+async def start_turn(params, record, headers):
+    """Take the conversation's turn and a slot, hand the new messages to a CLI process,
+    and read until the answer begins."""
+    waiting_since = time.monotonic()
+    session = await open_session(headers, params)
+    try:
+        slot = await acquire_slot()
+    except BaseException:
+        session.abandon()
+        raise
+    # Waiting counts from the start: for the conversation's previous turn, then for a slot.
+    record.queue_wait_ms = round((time.monotonic() - waiting_since) * 1000)
+    conversation = session.conversation
+    process = None
+    if session.resume_id:
+        process = live_processes.take(conversation.id, session.resume_id, signature(params))
+    else:
+        live_processes.end(conversation.id)
+    resumed = process is not None or session.resume_id is not None
+    process = process or _spawn(params, resume=session.resume_id)
+    messages = params.messages[session.lineage.first_new :] if resumed else params.messages
+    turn = ClientTurn(params, record, session, slot, process, messages)
     try:
         await turn.begin()
     except ApiError as error:
-        record.fail(error, process.stderr)
-        raise
+        if not (resumed and turn.resume_refused):
+            record.fail(error, process.stderr)
+            await turn.close()
+            raise
+        # The CLI has no transcript to resume: start over with the whole history, once.
+        log.info("resume of %s refused; starting a fresh session", session.resume_id)
+        process.close()
+        session.start_fresh()
+        turn = ClientTurn(params, record, session, slot, _spawn(params), params.messages)
+        try:
+            await turn.begin()
+        except ApiError as error:
+            record.fail(error, turn.process.stderr)
+            await turn.close()
+            raise
     return turn

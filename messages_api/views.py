@@ -57,7 +57,7 @@ async def create_message(request):
         stream_by_default=stream_default(request.headers),
     )
     request.record.model, request.record.stream = params.model, params.stream
-    turn = await start_turn(params, request.record)
+    turn = await start_turn(params, request.record, request.headers)
     if params.stream:
         return StreamingHttpResponse(
             turn.sse(),

@@ -121,6 +121,14 @@ CLAUDE_PROXY_IDLE_TIMEOUT = env.float("CLAUDE_PROXY_IDLE_TIMEOUT", default=600.0
 CLAUDE_PROXY_MAX_BODY_BYTES = env.int("CLAUDE_PROXY_MAX_BODY_BYTES", default=32 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = CLAUDE_PROXY_MAX_BODY_BYTES
 
+from sessions_admin.durations import parse_duration  # noqa: E402
+
+# A conversation unused for this long is no longer resumed (a new Claude session starts).
+CLAUDE_PROXY_SESSION_TTL = parse_duration(env.str("CLAUDE_PROXY_SESSION_TTL", default="24h"))
+# CLI processes kept alive between a conversation's turns, and for how long when idle.
+CLAUDE_PROXY_MAX_LIVE = env.int("CLAUDE_PROXY_MAX_LIVE", default=8)
+CLAUDE_PROXY_LIVE_IDLE_SECONDS = env.float("CLAUDE_PROXY_LIVE_IDLE_SECONDS", default=900.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

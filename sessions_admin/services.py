@@ -1,6 +1,9 @@
 """What the API records in the database, called from async code."""
 
-from .models import RequestLog
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Conversation, RequestLog
 
 USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
 
@@ -24,3 +27,45 @@ async def record_request(record):
         duration_ms=record.duration_ms,
         **usage,
     )
+
+
+async def find_or_start_conversation(key_kind, key, scope, *, model, workdir):
+    conversation, _ = await Conversation.objects.aget_or_create(
+        key_kind=key_kind,
+        key=key,
+        scope=scope,
+        defaults={"model": model, "workdir": workdir, "expires_at": timezone.now() + settings.CLAUDE_PROXY_SESSION_TTL},
+    )
+    return conversation
+
+
+async def record_turn(conversation, *, claude_session_id, model, message_hashes, reply_digest, lineage):
+    """A turn answered: the conversation now holds these messages and this answer."""
+    if claude_session_id and claude_session_id != conversation.claude_session_id:
+        conversation.previous_session_id = conversation.claude_session_id
+        conversation.claude_session_id = claude_session_id
+    conversation.model = model
+    conversation.message_hashes = message_hashes
+    conversation.message_count = len(message_hashes)
+    conversation.reply_digest = reply_digest
+    conversation.last_lineage = lineage
+    conversation.status = "ready"
+    await _touch(conversation)
+
+
+async def record_failed_turn(conversation, *, lineage):
+    """A turn failed partway: what the Claude session holds is unknown, so the next
+    request starts a fresh session with the client's whole history."""
+    conversation.message_hashes = []
+    conversation.reply_digest = ""
+    conversation.last_lineage = lineage
+    conversation.status = "failed"
+    await _touch(conversation)
+
+
+async def _touch(conversation):
+    now = timezone.now()
+    conversation.request_count += 1
+    conversation.last_used = now
+    conversation.expires_at = now + settings.CLAUDE_PROXY_SESSION_TTL
+    await conversation.asave()

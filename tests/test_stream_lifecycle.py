@@ -75,7 +75,8 @@ def test_it_queues_turns_beyond_the_concurrency_limit(start_proxy, upstream):
     results = {}
 
     def ask(name):
-        results[name] = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=60)
+        body = message_body(f"A question of the {name} conversation", stream=False)
+        results[name] = httpx.post(f"{proxy.url}/v1/messages", json=body, timeout=60)
 
     first = threading.Thread(target=ask, args=("first",))
     first.start()

@@ -1,7 +1,6 @@
 """FIFO concurrency slots: at most CLAUDE_PROXY_MAX_CONCURRENT turns run at once."""
 
 import asyncio
-import time
 
 from django.conf import settings
 
@@ -17,8 +16,7 @@ def _semaphore():
 
 
 class Slot:
-    def __init__(self, waited_ms):
-        self.waited_ms = waited_ms
+    def __init__(self):
         self._released = False
 
     def release(self):
@@ -28,7 +26,6 @@ class Slot:
 
 
 async def acquire_slot():
-    """Wait, in arrival order, for a free slot; the Slot says how long that took."""
-    started = time.monotonic()
+    """Wait, in arrival order, for a free slot."""
     await _semaphore().acquire()
-    return Slot(round((time.monotonic() - started) * 1000))
+    return Slot()

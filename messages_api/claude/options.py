@@ -40,8 +40,12 @@ def cli_env():
     }
 
 
-def build_options(params, *, stderr):
-    """Options for a fresh CLI process that answers `params` (a MessagesRequest)."""
+def build_options(params, *, resume=None, session_store=None, stderr=None):
+    """Options for a CLI process that answers `params` (a MessagesRequest).
+
+    `resume` continues that Claude session; `session_store` mirrors the transcript
+    (and rebuilds it for a resume when the CLI's own files are gone).
+    """
     return ClaudeAgentOptions(
         model=cli_model(params.model),
         # The CLI keeps its one-line SDK identity and puts the client's system text after it.
@@ -57,4 +61,6 @@ def build_options(params, *, stderr):
         include_partial_messages=True,
         max_buffer_size=MAX_BUFFER_SIZE,
         stderr=stderr,
+        resume=resume,
+        session_store=session_store,
     )

@@ -53,6 +53,10 @@ class ClaudeProcess:
         self._task = None
 
     @property
+    def alive(self):
+        return self._task is not None and not self._task.done()
+
+    @property
     def stderr(self):
         return "\n".join(self.stderr_tail)
 

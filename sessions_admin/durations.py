@@ -1,0 +1,16 @@
+"""Durations as people write them: `90m`, `24h`, `7d` (or plain seconds)."""
+
+import re
+from datetime import timedelta
+
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+
+
+def parse_duration(text):
+    """A timedelta, or ValueError naming what could not be read."""
+    match = DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 90m, 24h or 7d")
+    amount, unit = match.groups()
+    return timedelta(**{UNITS[(unit or "s").lower()]: float(amount)})

@@ -1,0 +1,116 @@
+"""Which conversation a request belongs to, and how its history relates to what Claude has.
+
+Pure functions over plain message dicts ({"role", "content": [blocks]}); no I/O.
+The rule they serve: never answer in a context the client did not send.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+# The first of these headers present names the conversation.
+SESSION_HEADERS = ("x-opencode-session", "x-session-affinity", "x-session-id")
+FINGERPRINT_CHARS = 2000
+
+LINEAGE_KINDS = (
+    ("new", "New conversation"),
+    ("continuation", "Continuation"),
+    ("retry", "Same request again"),
+    ("undo", "Undo"),
+    ("edit", "Edited history"),
+    ("compaction", "Compaction"),
+)
+
+
+def _sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def scope(system_text):
+    """Conversations are scoped by system prompt: a title request is not the main chat."""
+    return _sha256(system_text)[:16]
+
+
+def _text(message):
+    return "\n".join(block.get("text", "").strip() for block in message["content"] if block.get("type") == "text")
+
+
+def fingerprint(messages, system_text):
+    """A conversation's identity without a header: its first user message, scoped by system."""
+    first = next((m for m in messages if m["role"] == "user"), messages[0])
+    opening = _text(first) or message_hash(first)
+    return _sha256(f"{system_text}\0{opening[:FINGERPRINT_CHARS]}")[:32]
+
+
+def conversation_key(headers, messages, system_text):
+    """(key_kind, key, scope) of the conversation a request belongs to."""
+    for name in SESSION_HEADERS:
+        if value := headers.get(name, "").strip():
+            return "header", value[:255], scope(system_text)
+    return "fingerprint", fingerprint(messages, system_text), scope(system_text)
+
+
+def _normalised(value):
+    """Drop what clients change without changing the conversation: cache marks, signatures."""
+    if isinstance(value, list):
+        return [_normalised(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    skip = {"cache_control"} | ({"signature"} if value.get("type") == "thinking" else set())
+    return {key: _normalised(item) for key, item in value.items() if key not in skip}
+
+
+def message_hash(message):
+    normal = {"role": message["role"], "content": _normalised(message["content"])}
+    return _sha256(json.dumps(normal, sort_keys=True, separators=(",", ":")))
+
+
+def reply_digest(content):
+    """What identifies Claude's answer when the client sends it back: its text."""
+    return _sha256(_text({"content": content}))
+
+
+@dataclass(frozen=True)
+class Lineage:
+    kind: str
+    # Messages from this index on are what the CLI has not seen (0: all of them).
+    first_new: int = 0
+
+    @property
+    def resumes(self):
+        return self.kind == "continuation"
+
+
+def _common_prefix(stored, incoming):
+    length = 0
+    for seen, sent in zip(stored, incoming):
+        if seen != sent:
+            break
+        length += 1
+    return length
+
+
+def classify(stored_hashes, stored_reply, messages):
+    """How `messages` relate to the history the Claude session holds.
+
+    Only a continuation (the same history, Claude's last answer as it gave it, then
+    new messages) resumes the session, sending just the new messages; anything else
+    starts a fresh session with the whole history the client sent.
+    """
+    if not stored_hashes:
+        return Lineage("new")
+    hashes = [message_hash(message) for message in messages]
+    seen, kept = len(stored_hashes), _common_prefix(stored_hashes, hashes)
+    if kept == seen:
+        if len(messages) == seen:
+            return Lineage("retry")
+        echo = messages[seen]
+        answered = echo["role"] == "assistant" and reply_digest(echo["content"]) == stored_reply
+        if answered and len(messages) > seen + 1:
+            return Lineage("continuation", first_new=seen + 1)
+        return Lineage("edit")
+    if kept == 0:
+        return Lineage("compaction")
+    if len(messages) <= seen:
+        return Lineage("undo")
+    return Lineage("edit")

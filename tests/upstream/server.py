@@ -41,6 +41,23 @@ class RecordedRequest:
                     texts.append(block["text"])
         return texts
 
+    def history(self):
+        """(role, text) of each user and assistant turn the CLI sent, its own reminders left out."""
+        turns = []
+        for message in (self.body or {}).get("messages", []):
+            if message.get("role") not in ("user", "assistant"):
+                continue
+            content = message["content"]
+            blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+            texts = [
+                block["text"]
+                for block in blocks
+                if block.get("type") == "text" and not block["text"].startswith("<system-reminder>")
+            ]
+            if texts:
+                turns.append((message["role"], "\n".join(texts)))
+        return turns
+
     def system_text(self):
         system = (self.body or {}).get("system") or []
         if isinstance(system, str):

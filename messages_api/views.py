@@ -36,6 +36,8 @@ def _error_response(request, error):
     if record is not None and not record.error_type:
         record.fail(error)
     response = error.response()
+    if record is not None and record.claude_session_id:
+        response["X-Claude-Session-ID"] = record.claude_session_id
     if error.status == 405:
         response["Allow"] = "POST"
     return response

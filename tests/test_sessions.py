@@ -255,3 +255,27 @@ def test_it_lets_a_second_request_wait_for_the_first_then_continue_it(proxy, ups
         ("assistant", "A2 slowly"),
         ("user", "Q3"),
     ]
+
+
+def test_it_starts_a_fresh_session_once_the_conversation_has_expired(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_SESSION_TTL="1s")
+    headers = {"x-session-id": "ses_expired_1"}
+    upstream.enqueue(replies.text("A1"), replies.text("A2"))
+    first = ask(proxy, [user("Q1")], headers=headers)
+    time.sleep(1.5)
+
+    second = ask(proxy, [user("Q1"), assistant("A1"), user("Q2")], headers=headers)
+
+    assert second.headers["x-claude-session-id"] != first.headers["x-claude-session-id"]
+    assert upstream.message_requests()[-1].history() == [("user", "Human:\nQ1\n\nAssistant:\nA1\n\nHuman:\nQ2")]
+    assert Conversation.objects.get(key="ses_expired_1").last_lineage == "new"
+
+
+def test_it_names_the_claude_session_on_an_error_response_too(proxy, upstream):
+    upstream.enqueue(replies.error(429))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=60)
+
+    assert response.status_code == 429
+    [sent] = upstream.message_requests()
+    assert response.headers["x-claude-session-id"] == sent.headers["X-Claude-Code-Session-Id"]

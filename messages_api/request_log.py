@@ -7,12 +7,16 @@ import uuid
 from dataclasses import dataclass, field
 
 from asgiref.sync import markcoroutinefunction
+from django.conf import settings
 
 from sessions_admin.services import record_request
 
+from . import activity
+
 log = logging.getLogger("claude_proxy.requests")
 
-UNLOGGED_PREFIXES = ("/admin/", "/static/")
+# The admin is not the API; health probes would drown the log.
+UNLOGGED_PREFIXES = ("/admin/", "/static/", "/health", "/livez", "/readyz")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
@@ -46,9 +50,17 @@ class RequestRecord:
         request_id = given if REQUEST_ID.match(given) else f"req_{uuid.uuid4().hex}"
         return cls(request_id=request_id, method=request.method, endpoint=request.path)
 
+    def describe(self, params):
+        """The request was understood: say what it asks for."""
+        self.model, self.stream = params.model, params.stream
+        activity.announce("start", self)
+        if settings.CLAUDE_PROXY_LOG_PROMPTS:
+            log.info("request_id=%s prompt=%s", self.request_id, params.model_dump_json(include={"system", "messages"}))
+
     def first_byte(self):
         if self.ttfb_ms is None:
             self.ttfb_ms = _ms_since(self.started)
+            activity.announce("first_token", self)
 
     def fail(self, error, stderr=""):
         self.status = error.status
@@ -58,12 +70,7 @@ class RequestRecord:
 
     async def save(self):
         self.duration_ms = _ms_since(self.started)
-        log.info(
-            "request_id=%s method=%s endpoint=%s model=%s stream=%s status=%s error=%s "
-            "queue_wait_ms=%s ttfb_ms=%s duration_ms=%s",
-            self.request_id, self.method, self.endpoint, self.model or "-", self.stream, self.status,
-            self.error_type or "-", self.queue_wait_ms, self.ttfb_ms, self.duration_ms,
-        )  # fmt: skip
+        activity.announce("error" if self.error_type else "end", self)
         await record_request(self)
 
 

@@ -2,12 +2,14 @@
 
 import functools
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .errors import ApiError, invalid_request
+from .health import auth_status, health_report, readiness
 from .schemas import parse_messages_request, stream_default
 from .turns import start_turn
 
@@ -20,6 +22,7 @@ def api_endpoint(*methods):
         @functools.wraps(view)
         async def wrapper(request, *args, **kwargs):
             try:
+                request.allowed_methods = methods
                 if request.method not in methods:
                     raise ApiError(405, "invalid_request_error", f"Method {request.method} not allowed; use {', '.join(methods)}")
                 return await view(request, *args, **kwargs)
@@ -39,7 +42,7 @@ def _error_response(request, error):
     if record is not None and record.claude_session_id:
         response["X-Claude-Session-ID"] = record.claude_session_id
     if error.status == 405:
-        response["Allow"] = "POST"
+        response["Allow"] = ", ".join(getattr(request, "allowed_methods", ("POST",)))
     return response
 
 
@@ -58,7 +61,7 @@ async def create_message(request):
         request.headers.get("content-type", ""),
         stream_by_default=stream_default(request.headers),
     )
-    request.record.model, request.record.stream = params.model, params.stream
+    request.record.describe(params)
     turn = await start_turn(params, request.record, request.headers)
     if params.stream:
         return StreamingHttpResponse(
@@ -67,6 +70,23 @@ async def create_message(request):
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **turn.headers},
         )
     return JsonResponse(await turn.message(), headers=turn.headers)
+
+
+@api_endpoint("GET")
+async def health(request):
+    status, body = health_report(await auth_status())
+    return JsonResponse(body, status=status)
+
+
+@api_endpoint("GET")
+async def livez(request):
+    return JsonResponse({"status": "ok"})
+
+
+@api_endpoint("GET")
+async def readyz(request):
+    status, body = await sync_to_async(readiness)()
+    return JsonResponse(body, status=status)
 
 
 def bad_request(request, exception=None):

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "messages_api.request_log.RequestLogMiddleware",
+    "messages_api.api_key.ApiKeyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,6 +129,23 @@ CLAUDE_PROXY_SESSION_TTL = parse_duration(env.str("CLAUDE_PROXY_SESSION_TTL", de
 # CLI processes kept alive between a conversation's turns, and for how long when idle.
 CLAUDE_PROXY_MAX_LIVE = env.int("CLAUDE_PROXY_MAX_LIVE", default=8)
 CLAUDE_PROXY_LIVE_IDLE_SECONDS = env.float("CLAUDE_PROXY_LIVE_IDLE_SECONDS", default=900.0)
+
+# Prompt text goes to the log only when asked for.
+CLAUDE_PROXY_LOG_PROMPTS = env.bool("CLAUDE_PROXY_LOG_PROMPTS", default=False)
+# Required from clients of /v1/* and /messages when set (x-api-key or Authorization: Bearer).
+CLAUDE_PROXY_API_KEY = env.str("CLAUDE_PROXY_API_KEY", default="")
+# The Claude Code CLI: the one bundled in claude-agent-sdk unless set.
+CLAUDE_PROXY_CLI_PATH = env.str("CLAUDE_PROXY_CLI_PATH", default="")
+# Seconds a `claude auth status` answer is trusted by /health.
+CLAUDE_PROXY_AUTH_CACHE_SECONDS = env.float("CLAUDE_PROXY_AUTH_CACHE_SECONDS", default=60.0)
+
+# Live activity reaches the admin through channels: in memory, or Redis when REDIS_URL is set.
+if env.str("REDIS_URL", default=""):
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [env.str("REDIS_URL")]}}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from sessions_admin.views import live_activity
+
 urlpatterns = [
+    path("admin/live/", live_activity, name="live_activity"),
     path("admin/", admin.site.urls),
     path("", include("messages_api.urls")),
 ]

@@ -14,3 +14,13 @@ def parse_duration(text):
         raise ValueError(f"{text!r} is not a duration like 90m, 24h or 7d")
     amount, unit = match.groups()
     return timedelta(**{UNITS[(unit or "s").lower()]: float(amount)})
+
+
+def older_than_argument(text):
+    """--older-than for the purge commands; a CommandError naming a bad value."""
+    from django.core.management.base import CommandError
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise CommandError(f"--older-than: {exc}") from None

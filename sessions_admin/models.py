@@ -1,3 +1,4 @@
+from asgiref.sync import sync_to_async
 from django.db import models
 from django.utils import timezone
 
@@ -19,6 +20,9 @@ ERROR_TYPES = (
 class RequestLogQuerySet(models.QuerySet):
     def failed(self):
         return self.exclude(error_type="")
+
+    def older_than(self, cutoff):
+        return self.filter(created__lt=cutoff)
 
 
 class RequestLog(models.Model):
@@ -73,6 +77,27 @@ class ConversationQuerySet(models.QuerySet):
 
     def last_used_before(self, cutoff):
         return self.filter(last_used__lt=cutoff)
+
+    def session_ids(self):
+        """Every Claude session these conversations hold or held."""
+        ids = set()
+        for current, previous in self.values_list("claude_session_id", "previous_session_id"):
+            ids.update(filter(None, (current, previous)))
+        return ids
+
+    def clear(self):
+        """Delete these conversations and their transcripts; return how many conversations."""
+        session_ids = self.session_ids()
+        TranscriptEntry.objects.filter(session_id__in=session_ids).delete()
+        TranscriptSummary.objects.filter(session_id__in=session_ids).delete()
+        _, deleted = self.delete()
+        return deleted.get(self.model._meta.label, 0)
+
+    def clear_expired(self, now=None):
+        return self.expired(now).clear()
+
+    async def aclear_expired(self, now=None):
+        return await sync_to_async(self.clear_expired)(now)
 
 
 class Conversation(models.Model):

@@ -1,5 +1,8 @@
 """ClaudeAgentOptions for a request: model, system prompt, tools, env, limits."""
 
+from pathlib import Path
+
+import claude_agent_sdk
 from claude_agent_sdk import ClaudeAgentOptions
 from django.conf import settings
 
@@ -25,6 +28,12 @@ def cli_model(requested):
     if "haiku" in name:
         return "haiku"
     return "sonnet"
+
+
+def cli_path():
+    """The Claude Code CLI: CLAUDE_PROXY_CLI_PATH, else the one bundled in the SDK wheel."""
+    configured = settings.CLAUDE_PROXY_CLI_PATH
+    return Path(configured) if configured else Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
 
 
 def cli_env():
@@ -63,4 +72,5 @@ def build_options(params, *, resume=None, session_store=None, stderr=None):
         stderr=stderr,
         resume=resume,
         session_store=session_store,
+        cli_path=cli_path(),
     )

@@ -28,6 +28,7 @@ class LivePool:
     def __init__(self):
         self._live = OrderedDict()  # conversation id -> LiveProcess
         self._reaper = None
+        self._loop = None
 
     def take(self, conversation_id, session_id, signature):
         """The live process holding `session_id`, started alike, if there is one."""
@@ -41,6 +42,7 @@ class LivePool:
 
     def keep(self, conversation_id, session_id, signature, process):
         self.end(conversation_id)
+        self._loop = asyncio.get_running_loop()
         self._live[conversation_id] = LiveProcess(process, session_id, signature)
         while len(self._live) > settings.CLAUDE_PROXY_MAX_LIVE:
             _, oldest = self._live.popitem(last=False)
@@ -52,8 +54,22 @@ class LivePool:
         if (live := self._live.pop(conversation_id, None)) is not None:
             live.process.close()
 
+    def end_soon(self, conversation_ids):
+        """End these conversations' processes; callable from any thread (the admin's)."""
+        if self._loop is not None:
+            for conversation_id in conversation_ids:
+                self._loop.call_soon_threadsafe(self.end, conversation_id)
+
+    def describe(self):
+        now = time.monotonic()
+        return [
+            {"conversation_id": cid, "claude_session_id": live.session_id, "idle_seconds": round(now - live.idle_since)}
+            for cid, live in list(self._live.items())
+            if live.process.alive
+        ]
+
     def running(self):
-        return {cid for cid, live in self._live.items() if live.process.alive}
+        return {cid for cid, live in list(self._live.items()) if live.process.alive}
 
     async def _reap(self):
         idle_limit = settings.CLAUDE_PROXY_LIVE_IDLE_SECONDS

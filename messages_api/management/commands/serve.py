@@ -2,6 +2,7 @@
 
 import errno
 import os
+import secrets
 import socket
 import sys
 from urllib.parse import urlsplit
@@ -62,7 +63,23 @@ class Command(BaseCommand):
                 f"Choose another port with --port {port + 1} or CLAUDE_PROXY_PORT={port + 1}."
             )
         call_command("migrate", interactive=False, verbosity=0)
+        self._ensure_admin(host, port)
         self._serve(host, port)
+
+    def _ensure_admin(self, host, port):
+        """On first run, an `admin` superuser, so the README's one command is enough to log in."""
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects
+        if users.filter(is_superuser=True).exists():
+            return
+        password = os.environ.get("CLAUDE_PROXY_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        users.create_superuser("admin", password=password)
+        shown = "from CLAUDE_PROXY_ADMIN_PASSWORD" if os.environ.get("CLAUDE_PROXY_ADMIN_PASSWORD") else password
+        self.stdout.write(
+            f"Created the admin user for http://{host}:{port}/admin/ — user: admin, password: {shown}\n"
+            "  (shown once; change it with: python manage.py changepassword admin)"
+        )
 
     def _serve(self, host, port):
         from daphne.endpoints import build_endpoint_description_strings

@@ -1,0 +1,61 @@
+"""What the proxy is doing right now: requests in flight, pushed to the admin's live page.
+
+Each request event is also one structured log line with the request id.
+"""
+
+import asyncio
+import logging
+
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+from .claude.pool import live_processes
+
+log = logging.getLogger("claude_proxy.activity")
+
+GROUP = "activity"
+_in_flight = {}  # request id -> the latest event about it
+
+
+def _describe(event, record):
+    return {
+        "event": event,
+        "request_id": record.request_id,
+        "endpoint": record.endpoint,
+        "model": record.model,
+        "stream": record.stream,
+        "status": record.status,
+        "error_type": record.error_type,
+        "claude_session_id": record.claude_session_id,
+        "ttfb_ms": record.ttfb_ms,
+        "duration_ms": record.duration_ms,
+        "at": timezone.now().isoformat(),
+    }
+
+
+def announce(event, record):
+    """Note `event` (start, first_token, end, error) of a request: log, track, push."""
+    data = _describe(event, record)
+    log.info(
+        "event=request.%s request_id=%s endpoint=%s model=%s status=%s error=%s ttfb_ms=%s duration_ms=%s",
+        event, record.request_id, record.endpoint, record.model or "-", record.status,
+        record.error_type or "-", record.ttfb_ms, record.duration_ms,
+    )  # fmt: skip
+    if event in ("end", "error"):
+        _in_flight.pop(record.request_id, None)
+    else:
+        _in_flight[record.request_id] = data
+    layer = get_channel_layer()
+    if layer is not None:
+        task = asyncio.get_running_loop().create_task(layer.group_send(GROUP, {"type": "activity.event", "data": data}))
+        task.add_done_callback(_log_failure)
+
+
+def _log_failure(task):
+    if not task.cancelled() and task.exception():
+        log.warning("could not push activity: %r", task.exception())
+
+
+def snapshot():
+    """Everything in flight and every idle live CLI process, for a page that just opened."""
+    return {"event": "snapshot", "in_flight": list(_in_flight.values()), "processes": live_processes.describe()}

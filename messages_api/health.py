@@ -1,0 +1,70 @@
+"""Is the proxy able to answer? Auth from `claude auth status` (cached), DB, CLI."""
+
+import asyncio
+import json
+import logging
+import os
+import time
+
+from django.conf import settings
+from django.db import connection
+
+from .claude.options import cli_path
+
+log = logging.getLogger("claude_proxy.health")
+
+AUTH_STATUS_TIMEOUT = 15.0
+_cached = {"at": None, "status": None}
+
+
+async def _ask_cli():
+    """`claude auth status` as a dict, or None when it cannot tell."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            str(cli_path()), "auth", "status",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(process.communicate(), AUTH_STATUS_TIMEOUT)
+        status = json.loads(out)
+        return status if isinstance(status, dict) and "loggedIn" in status else None
+    except (OSError, ValueError, TimeoutError) as exc:
+        log.warning("claude auth status failed: %r", exc)
+        return None
+
+
+async def auth_status():
+    now = time.monotonic()
+    if _cached["at"] is None or now - _cached["at"] > settings.CLAUDE_PROXY_AUTH_CACHE_SECONDS:
+        _cached.update(at=now, status=await _ask_cli())
+    return _cached["status"]
+
+
+def health_report(status):
+    """(HTTP status, body) of /health for what `claude auth status` said."""
+    if status is None:
+        return 200, {"status": "degraded", "error": "Could not verify auth status"}
+    if not status.get("loggedIn"):
+        return 503, {"status": "unhealthy", "error": "Not logged in. Run: claude login", "auth": {"loggedIn": False}}
+    auth = {"loggedIn": True, "email": status.get("email"), "subscriptionType": status.get("subscriptionType")}
+    return 200, {"status": "healthy", "auth": auth, "authMethod": status.get("authMethod")}
+
+
+def _database_ok():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception as exc:
+        log.warning("database check failed: %r", exc)
+        return False
+
+
+def readiness():
+    """(HTTP status, body) of /readyz: the database answers and the CLI is there."""
+    path = cli_path()
+    checks = {
+        "database": "ok" if _database_ok() else "unreachable",
+        "cli": "ok" if path.is_file() and os.access(path, os.X_OK) else f"not found at {path}",
+    }
+    ready = all(value == "ok" for value in checks.values())
+    return (200 if ready else 503), {"status": "ready" if ready else "not ready", "checks": checks}

@@ -1,0 +1,210 @@
+from django.contrib import admin
+from django.db.models import Q
+from django.template.defaultfilters import truncatechars
+from django.utils.html import format_html, format_html_join
+
+from messages_api.claude.pool import live_processes
+
+from .models import ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
+
+admin.site.site_header = "claude-max-proxy"
+admin.site.site_title = "claude-max-proxy"
+admin.site.index_title = "Conversations, transcripts and request logs"
+admin.site.index_template = "admin/proxy_index.html"
+
+
+class ActiveFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("active", "Active"), ("expired", "Expired"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.active()
+        if self.value() == "expired":
+            return queryset.expired()
+        return queryset
+
+
+def _transcript_lines(session_id):
+    """(role, text) of the readable turns of a stored transcript."""
+    for entry in TranscriptEntry.objects.filter(session_id=session_id, subpath="").values_list("entry", flat=True):
+        message = entry.get("message") if entry.get("type") in ("user", "assistant") else None
+        if not isinstance(message, dict):
+            continue
+        content = message.get("content")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
+        text = "\n".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
+        if text.strip() and not text.startswith("<system-reminder>"):
+            yield entry["type"], text
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = (
+        "short_key",
+        "key_kind",
+        "claude_session_id",
+        "model",
+        "workdir",
+        "message_count",
+        "request_count",
+        "last_used",
+        "expires_at",
+        "cli_running",
+    )
+    list_filter = (ActiveFilter, "key_kind", "status")
+    search_fields = ("key", "claude_session_id", "previous_session_id")
+    actions = ("clear_selected", "clear_expired")
+    readonly_fields = (
+        "key",
+        "key_kind",
+        "scope",
+        "claude_session_id",
+        "previous_session_id",
+        "model",
+        "workdir",
+        "message_count",
+        "request_count",
+        "status",
+        "last_lineage",
+        "created",
+        "last_used",
+        "expires_at",
+        "transcript",
+    )
+    exclude = ("message_hashes", "reply_digest")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # clearing goes through the actions, which also end the CLI process
+
+    @admin.display(description="Key", ordering="key")
+    def short_key(self, obj):
+        return truncatechars(obj.key, 24)
+
+    @admin.display(description="CLI running", boolean=True)
+    def cli_running(self, obj):
+        return obj.id in live_processes.running()
+
+    @admin.display(description="Transcript")
+    def transcript(self, obj):
+        lines = list(_transcript_lines(obj.claude_session_id))
+        if not lines:
+            return "No stored transcript."
+        return format_html(
+            '<div class="transcript">{}</div>',
+            format_html_join(
+                "",
+                '<p class="turn turn-{}"><strong>{}</strong><br><span style="white-space: pre-wrap">{}</span></p>',
+                ((role, role.title(), text) for role, text in lines),
+            ),
+        )
+
+    @admin.action(description="Clear selected conversations (mapping, transcript, CLI process)")
+    def clear_selected(self, request, queryset):
+        ids = list(queryset.values_list("id", flat=True))
+        live_processes.end_soon(ids)
+        cleared = queryset.clear()
+        self.message_user(request, f"Cleared {cleared} conversation{'s' if cleared != 1 else ''}.")
+
+    @admin.action(description="Clear all expired conversations")
+    def clear_expired(self, request, queryset):
+        expired = Conversation.objects.expired()
+        live_processes.end_soon(list(expired.values_list("id", flat=True)))
+        cleared = expired.clear()
+        self.message_user(request, f"Cleared {cleared} expired conversation{'s' if cleared != 1 else ''}.")
+
+
+class ErrorClassFilter(admin.SimpleListFilter):
+    title = "error class"
+    parameter_name = "error"
+
+    def lookups(self, request, model_admin):
+        return (("none", "No error"), ("any", "Any error"), *ERROR_TYPES)
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(error_type="")
+        if self.value() == "any":
+            return queryset.failed()
+        if self.value():
+            return queryset.filter(error_type=self.value())
+        return queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status_class"
+
+    def lookups(self, request, model_admin):
+        return (("2xx", "2xx success"), ("4xx", "4xx client"), ("5xx", "5xx server"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            low = int(self.value()[0]) * 100
+            return queryset.filter(Q(status__gte=low) & Q(status__lt=low + 100))
+        return queryset
+
+
+@admin.register(RequestLog)
+class RequestLogAdmin(admin.ModelAdmin):
+    list_display = (
+        "created",
+        "request_id",
+        "endpoint",
+        "model",
+        "stream",
+        "status",
+        "error_class",
+        "queue_wait",
+        "ttfb",
+        "duration",
+        "tokens",
+    )
+    list_filter = (ErrorClassFilter, StatusFilter, "stream")
+    search_fields = ("request_id", "claude_session_id", "error_message")
+    date_hierarchy = "created"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # logs are facts; purge_request_logs removes old ones
+
+    @admin.display(description="Error", ordering="error_type")
+    def error_class(self, obj):
+        return obj.get_error_type_display() if obj.error_type else ""
+
+    @admin.display(description="Queue wait", ordering="queue_wait_ms")
+    def queue_wait(self, obj):
+        return _ms(obj.queue_wait_ms)
+
+    @admin.display(description="TTFB", ordering="ttfb_ms")
+    def ttfb(self, obj):
+        return _ms(obj.ttfb_ms)
+
+    @admin.display(description="Duration", ordering="duration_ms")
+    def duration(self, obj):
+        return _ms(obj.duration_ms)
+
+    @admin.display(description="Tokens in / out")
+    def tokens(self, obj):
+        return f"{obj.input_tokens} / {obj.output_tokens}"
+
+
+def _ms(value):
+    return "" if value is None else f"{value} ms"

@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from sessions_admin.durations import older_than_argument
+from sessions_admin.models import Conversation
+
+
+class Command(BaseCommand):
+    help = "Delete conversations (and their transcripts) not used for --older-than."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--older-than", default="24h", help="e.g. 90m, 24h, 7d (default 24h)")
+        parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+
+    def handle(self, *args, older_than, dry_run, **options):
+        stale = Conversation.objects.last_used_before(timezone.now() - older_than_argument(older_than))
+        if dry_run:
+            return f"Would delete {stale.count()} conversations."
+        return f"Deleted {stale.clear()} conversations."

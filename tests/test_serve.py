@@ -78,3 +78,36 @@ def test_it_keeps_the_secret_key_across_restarts(cli_env, tmp_path):
     ProxyServer(cli_env, tmp_path).start().stop()
 
     assert (tmp_path / "secret_key").read_text() == first
+
+
+def test_it_creates_an_admin_user_on_first_run_and_says_the_password_once(cli_env, tmp_path):
+    first = ProxyServer(cli_env, tmp_path).start()
+    first.stop()
+    second = ProxyServer(cli_env, tmp_path).start()
+    second.stop()
+
+    [line] = [line for line in first.output().splitlines() if "Created the admin user" in line]
+    password = line.rsplit("password: ", 1)[1]
+    assert len(password) >= 12
+    assert "Created the admin user" not in second.output()
+    server = ProxyServer(cli_env, tmp_path).start()
+    try:
+        with httpx.Client(base_url=server.url) as browser:
+            browser.get("/admin/login/")
+            token = browser.cookies["csrftoken"]
+            login = browser.post(
+                "/admin/login/?next=/admin/",
+                data={"username": "admin", "password": password, "csrfmiddlewaretoken": token},
+            )
+        assert login.status_code == 302
+        assert login.headers["location"] == "/admin/"
+    finally:
+        server.stop()
+
+
+def test_it_takes_the_admin_password_from_the_environment(cli_env, tmp_path):
+    server = ProxyServer({**cli_env, "CLAUDE_PROXY_ADMIN_PASSWORD": "chosen-password"}, tmp_path).start()
+    server.stop()
+
+    assert "password: from CLAUDE_PROXY_ADMIN_PASSWORD" in server.output()
+    assert "chosen-password" not in server.output()

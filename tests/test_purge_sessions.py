@@ -1,0 +1,233 @@
+"""`manage.py purge_sessions` and Conversation.objects.clear_expired(): old conversations
+go, with every transcript entry of the Claude sessions they hold or held."""
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta, timezone as dt_timezone
+from io import StringIO
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from sessions_admin.models import Conversation, TranscriptEntry, TranscriptSummary
+
+PREFIX = "purge-sessions-test-"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def database():
+    call_command("migrate", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def own_rows():
+    """Rows of this module only; none left for the next test (the DB is shared)."""
+    yield
+    Conversation.objects.filter(key__startswith=PREFIX).delete()
+    TranscriptEntry.objects.filter(session_id__startswith=PREFIX).delete()
+    TranscriptSummary.objects.filter(session_id__startswith=PREFIX).delete()
+
+
+def conversation(last_used=None, expires_at=None, previous=True):
+    now = timezone.now()
+    last_used = last_used or now
+    name = f"{PREFIX}{uuid.uuid4().hex}"
+    row = Conversation.objects.create(
+        key=name,
+        key_kind="header",
+        scope="s",
+        claude_session_id=f"{name}-current",
+        previous_session_id=f"{name}-previous" if previous else "",
+        created=last_used,
+        last_used=last_used,
+        expires_at=expires_at or last_used + timedelta(hours=24),
+    )
+    for session_id in filter(None, (row.claude_session_id, row.previous_session_id)):
+        for n in range(2):
+            TranscriptEntry.objects.create(
+                project_key="p", session_id=session_id, uuid=f"u{n}", entry={"type": "user", "n": n}, written_ms=n
+            )
+        TranscriptSummary.objects.create(project_key="p", session_id=session_id, summary={"n": 2})
+    return row
+
+
+def ago(**delta):
+    return timezone.now() - timedelta(**delta)
+
+
+def own_keys():
+    return set(Conversation.objects.filter(key__startswith=PREFIX).values_list("key", flat=True))
+
+
+def entries_of(row):
+    return TranscriptEntry.objects.filter(session_id__in=[row.claude_session_id, row.previous_session_id]).count()
+
+
+def summaries_of(row):
+    return TranscriptSummary.objects.filter(session_id__in=[row.claude_session_id, row.previous_session_id]).count()
+
+
+def purge(*args, **options):
+    out = StringIO()
+    returned = call_command("purge_sessions", *args, stdout=out, **options)
+    return returned, out.getvalue()
+
+
+def test_it_counts_in_a_dry_run_and_deletes_nothing():
+    old = [conversation(last_used=ago(days=2)), conversation(last_used=ago(days=3))]
+    recent = conversation(last_used=ago(hours=1))
+
+    returned, printed = purge(dry_run=True)
+
+    assert returned == "Would delete 2 conversations."
+    assert printed == "Would delete 2 conversations.\n"
+    assert own_keys() == {old[0].key, old[1].key, recent.key}
+    assert [entries_of(row) for row in (*old, recent)] == [4, 4, 4]
+
+
+def test_it_deletes_conversations_last_used_before_the_default_cutoff_of_24h():
+    old = conversation(last_used=ago(hours=25))
+    recent = conversation(last_used=ago(hours=23))
+
+    returned, printed = purge()
+
+    assert returned == "Deleted 1 conversations."
+    assert printed == "Deleted 1 conversations.\n"
+    assert own_keys() == {recent.key}
+
+
+def test_it_deletes_the_transcripts_of_current_and_previous_sessions_with_them():
+    old = conversation(last_used=ago(days=2))
+    recent = conversation(last_used=ago(minutes=5))
+    unrelated = f"{PREFIX}{uuid.uuid4().hex}-unrelated"
+    TranscriptEntry.objects.create(project_key="p", session_id=unrelated, entry={"type": "user"}, written_ms=1)
+
+    purge()
+
+    assert entries_of(old) == 0
+    assert summaries_of(old) == 0
+    assert entries_of(recent) == 4
+    assert summaries_of(recent) == 2
+    assert TranscriptEntry.objects.filter(session_id=unrelated).count() == 1
+
+
+def test_it_deletes_a_conversation_without_a_previous_session():
+    old = conversation(last_used=ago(days=2), previous=False)
+
+    returned, _ = purge()
+
+    assert returned == "Deleted 1 conversations."
+    assert own_keys() == set()
+    assert TranscriptEntry.objects.filter(session_id=old.claude_session_id).count() == 0
+
+
+def test_it_reports_none_to_delete_when_nothing_is_old_enough():
+    recent = conversation(last_used=ago(minutes=1))
+
+    assert purge(dry_run=True)[0] == "Would delete 0 conversations."
+    assert purge()[0] == "Deleted 0 conversations."
+    assert own_keys() == {recent.key}
+
+
+@pytest.mark.parametrize(
+    ("older_than", "older", "newer"),
+    [
+        ("90m", timedelta(minutes=100), timedelta(minutes=80)),
+        ("24h", timedelta(hours=25), timedelta(hours=23)),
+        ("7d", timedelta(days=8), timedelta(days=6)),
+    ],
+)
+def test_it_takes_the_cutoff_from_older_than(older_than, older, newer):
+    old = conversation(last_used=timezone.now() - older)
+    kept = conversation(last_used=timezone.now() - newer)
+
+    assert purge(older_than=older_than, dry_run=True)[0] == "Would delete 1 conversations."
+    assert purge(older_than=older_than)[0] == "Deleted 1 conversations."
+    assert own_keys() == {kept.key}
+    assert entries_of(old) == 0
+    assert entries_of(kept) == 4
+
+
+def test_it_reads_older_than_from_the_command_line():
+    conversation(last_used=ago(minutes=100))
+    kept = conversation(last_used=ago(minutes=80))
+
+    returned, _ = purge("--older-than", "90m")
+
+    assert returned == "Deleted 1 conversations."
+    assert own_keys() == {kept.key}
+
+
+@pytest.mark.parametrize("value", ["5x", "", "-3h"])
+def test_it_refuses_a_bad_duration_naming_older_than_and_the_value(value):
+    row = conversation(last_used=ago(days=30))
+
+    with pytest.raises(CommandError) as raised:
+        purge(older_than=value)
+
+    assert str(raised.value) == f"--older-than: {value!r} is not a duration like 90m, 24h or 7d"
+    assert own_keys() == {row.key}
+
+
+# clear_expired compares with a `now` far in the past, so that only this module's
+# rows can be expired whatever other tests left in the shared database.
+LONG_AGO = datetime(2001, 1, 1, tzinfo=dt_timezone.utc)
+
+
+def test_it_clears_expired_conversations_with_their_transcripts():
+    expired = conversation(last_used=LONG_AGO - timedelta(days=2), expires_at=LONG_AGO - timedelta(days=1))
+    active = conversation(last_used=LONG_AGO - timedelta(days=2), expires_at=LONG_AGO + timedelta(days=1))
+
+    assert Conversation.objects.clear_expired(now=LONG_AGO) == 1
+
+    assert own_keys() == {active.key}
+    assert entries_of(expired) == 0
+    assert summaries_of(expired) == 0
+    assert entries_of(active) == 4
+
+
+def test_it_clears_expired_conversations_as_of_now_by_default():
+    expired = conversation(last_used=ago(hours=2), expires_at=ago(hours=1))
+    active = conversation(last_used=ago(hours=2), expires_at=ago(hours=-1))
+
+    cleared = Conversation.objects.clear_expired()
+
+    assert cleared >= 1
+    assert own_keys() == {active.key}
+    assert entries_of(expired) == 0
+
+
+def test_it_clears_nothing_when_nothing_has_expired():
+    active = conversation(last_used=LONG_AGO, expires_at=LONG_AGO + timedelta(hours=1))
+
+    assert Conversation.objects.clear_expired(now=LONG_AGO) == 0
+    assert own_keys() == {active.key}
+
+
+def test_it_clears_expired_conversations_from_async_code():
+    expired = conversation(last_used=LONG_AGO - timedelta(days=2), expires_at=LONG_AGO - timedelta(seconds=1))
+    active = conversation(last_used=LONG_AGO - timedelta(days=2), expires_at=LONG_AGO + timedelta(seconds=1))
+
+    cleared = asyncio.run(Conversation.objects.aclear_expired(now=LONG_AGO))
+
+    assert cleared == 1
+    assert own_keys() == {active.key}
+    assert entries_of(expired) == 0
+    assert entries_of(active) == 4
+
+
+def test_it_clears_expired_conversations_from_async_code_as_of_now_by_default():
+    conversation(last_used=ago(hours=2), expires_at=ago(minutes=1))
+    active = conversation(last_used=ago(hours=2), expires_at=ago(minutes=-60))
+
+    async def clear():
+        cleared = await Conversation.objects.aclear_expired()
+        return cleared, await sync_to_async(own_keys)()
+
+    cleared, keys = asyncio.run(clear())
+
+    assert cleared >= 1
+    assert keys == {active.key}

@@ -2,10 +2,10 @@
 
 import hmac
 
-from asgiref.sync import markcoroutinefunction
 from django.conf import settings
 
 from .errors import ApiError
+from .request_log import AsyncMiddleware
 
 PROTECTED_PREFIXES = ("/v1/", "/messages")
 
@@ -17,15 +17,8 @@ def presented_key(request):
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-class ApiKeyMiddleware:
+class ApiKeyMiddleware(AsyncMiddleware):
     """Refuses /v1/* and /messages without the configured key; health stays open."""
-
-    async_capable = True
-    sync_capable = False
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        markcoroutinefunction(self)
 
     async def __call__(self, request):
         expected = settings.CLAUDE_PROXY_API_KEY

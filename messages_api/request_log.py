@@ -43,6 +43,7 @@ class RequestRecord:
     ttfb_ms: int | None = None
     duration_ms: int | None = None
     usage: dict = field(default_factory=dict)
+    _before_save: list = field(default_factory=list)
 
     @classmethod
     def begin(cls, request):
@@ -68,14 +69,20 @@ class RequestRecord:
         self.error_message = error.message
         self.stderr_tail = stderr
 
+    def before_save(self, callback):
+        """Await `callback()` before the record is saved (it may still change the record)."""
+        self._before_save.append(callback)
+
     async def save(self):
+        for callback in self._before_save:
+            await callback()
         self.duration_ms = _ms_since(self.started)
         activity.announce("error" if self.error_type else "end", self)
         await record_request(self)
 
 
-class RequestLogMiddleware:
-    """Gives each request a RequestRecord (request.record) and saves it at the end."""
+class AsyncMiddleware:
+    """Middleware for the async stack only: a sync one would push the views into threads."""
 
     async_capable = True
     sync_capable = False
@@ -83,6 +90,10 @@ class RequestLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         markcoroutinefunction(self)
+
+
+class RequestLogMiddleware(AsyncMiddleware):
+    """Gives each request a RequestRecord (request.record) and saves it at the end."""
 
     async def __call__(self, request):
         if request.path.startswith(UNLOGGED_PREFIXES):

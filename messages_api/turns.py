@@ -4,7 +4,6 @@
 before any output is a proper HTTP status; after that, it is an SSE `error` event.
 """
 
-import asyncio
 import logging
 import time
 
@@ -65,6 +64,7 @@ class ClientTurn:
         self._items = self._client_items()
         self._first = None
         self._closed = False
+        record.before_save(self.close)  # a body dropped unread still ends the turn first
 
     @property
     def headers(self):
@@ -81,43 +81,41 @@ class ClientTurn:
     async def sse(self):
         """The response body: SSE bytes until message_stop, or an `error` event."""
         try:
-            async for item in self._rest():
+            async for item in self._answer():
                 if item is not PING:
                     self.record.first_byte()
                 yield item if item is PING else frame(item)
         except ApiError as error:
-            self.record.fail(error, self.process.stderr)
             for event in self.filter.fail(error.envelope()):
                 yield frame(event)
-        except asyncio.CancelledError:
-            self.record.fail(CLIENT_CLOSED)
-            self.turn.interrupt()
-            raise
-        finally:
-            await self.close()
 
     async def message(self):
         """The whole answer as one message (a non-streaming request)."""
+        async for _ in self._answer():
+            pass
+        self.record.first_byte()
+        return self.reply.result()
+
+    async def _answer(self):
         try:
-            async for _ in self._rest():
-                pass
-            self.record.first_byte()
-            return self.reply.result()
+            async for item in self._rest():
+                yield item
         except ApiError as error:
             self.record.fail(error, self.process.stderr)
-            raise
-        except asyncio.CancelledError:
-            self.record.fail(CLIENT_CLOSED)
-            self.turn.interrupt()
             raise
         finally:
             await self.close()
 
     async def close(self):
-        """Free the slot; keep the process for the conversation's next turn if all went well."""
+        """End the turn, however it ended: keep the process for the conversation's next
+        turn if all went well, else stop it; free the slot and the conversation."""
         if self._closed:
             return
         self._closed = True
+        if not self.ok and not self.record.error_type:
+            # Cancelled, or the body was dropped unread: the client has gone.
+            self.record.fail(CLIENT_CLOSED)
+            self.turn.interrupt()
         self.slot.release()
         conversation_id = self.session.conversation.id
         if self.ok:

@@ -129,6 +129,11 @@ class ClientTurn:
             reply=self.reply.message and self.reply.result()["content"],
         )
 
+    def discard(self):
+        """Drop this attempt without ending the conversation's turn: a retry takes over."""
+        self._closed = True
+        self.process.close()
+
     async def _rest(self):
         if self._first is not None:
             yield self._first
@@ -234,7 +239,7 @@ async def start_turn(params, record, headers):
         process = live_processes.take(conversation.id, session.resume_id, signature(params))
     else:
         live_processes.end(conversation.id)
-    resumed = process is not None or session.resume_id is not None
+    resumed = session.resume_id is not None
     process = process or _spawn(params, resume=session.resume_id)
     messages = params.messages[session.lineage.first_new :] if resumed else params.messages
     turn = ClientTurn(params, record, session, slot, process, messages)
@@ -247,7 +252,7 @@ async def start_turn(params, record, headers):
             raise
         # The CLI has no transcript to resume: start over with the whole history, once.
         log.info("resume of %s refused; starting a fresh session", session.resume_id)
-        process.close()
+        turn.discard()
         session.start_fresh()
         turn = ClientTurn(params, record, session, slot, _spawn(params), params.messages)
         try:

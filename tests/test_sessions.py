@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from sessions_admin.models import Conversation, TranscriptEntry
-from tests.helpers import message_body
+from tests.helpers import logged, message_body
 from tests.upstream import replies
 
 
@@ -228,6 +228,8 @@ def test_it_starts_fresh_with_the_whole_history_when_the_resume_is_refused(start
     ]
     conversation = Conversation.objects.get(key="ses_refused_1")
     assert (conversation.claude_session_id, conversation.previous_session_id) == (new_session, old_session)
+    row = logged(second.headers["x-request-id"])
+    assert (row.status, row.error_type, row.claude_session_id) == (200, "", new_session)
 
 
 def test_it_lets_a_second_request_wait_for_the_first_then_continue_it(proxy, upstream):

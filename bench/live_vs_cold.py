@@ -42,9 +42,12 @@ def sdk_direct(env, workdir):
     asyncio.run(one())
 
 
+HTTP = httpx.Client(timeout=60)  # one keep-alive connection, as an editor holds one
+
+
 def ask(proxy, messages, session):
     body = {"model": "claude-sonnet-4-5", "max_tokens": 64, "stream": False, "messages": messages}
-    response = httpx.post(f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": session}, timeout=60)
+    response = HTTP.post(f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": session})
     response.raise_for_status()
 
 

@@ -30,6 +30,7 @@ def _describe(event, record):
         "ttfb_ms": record.ttfb_ms,
         "duration_ms": record.duration_ms,
         "at": timezone.now().isoformat(),
+        "processes": live_processes.describe(),
     }
 
 
@@ -44,7 +45,7 @@ def announce(event, record):
     if event in ("end", "error"):
         _in_flight.pop(record.request_id, None)
     else:
-        _in_flight[record.request_id] = data
+        _in_flight[record.request_id] = {key: value for key, value in data.items() if key != "processes"}
     layer = get_channel_layer()
     if layer is not None:
         task = asyncio.get_running_loop().create_task(layer.group_send(GROUP, {"type": "activity.event", "data": data}))
@@ -57,5 +58,5 @@ def _log_failure(task):
 
 
 def snapshot():
-    """Everything in flight and every idle live CLI process, for a page that just opened."""
+    """Everything in flight and every CLI process, for a page that just opened."""
     return {"event": "snapshot", "in_flight": list(_in_flight.values()), "processes": live_processes.describe()}

@@ -91,9 +91,9 @@ class ClientTurn:
 
     async def message(self):
         """The whole answer as one message (a non-streaming request)."""
-        async for _ in self._answer():
-            pass
-        self.record.first_byte()
+        async for item in self._answer():
+            if item is not PING:
+                self.record.first_byte()  # the model's first token, though the client waits for all
         return self.reply.result()
 
     async def _answer(self):
@@ -202,7 +202,7 @@ class ClientTurn:
 
     def _on_system(self, message):
         if message.subtype == "init":
-            self.record.claude_session_id = message.data.get("session_id", "")
+            self.record.claude_session_id = self.process.session_id = message.data.get("session_id", "")
         elif message.subtype == "api_retry":
             self.failure.retry_error = message.data.get("error")
             if self.failure.retry_error == "authentication_failed":
@@ -217,8 +217,9 @@ def signature(params):
     return (cli_model(params.model),)
 
 
-def _spawn(params, resume=None):
-    return ClaudeProcess(build_options(params, resume=resume, session_store=DjangoSessionStore())).start()
+def _spawn(params, conversation_id, resume=None):
+    options = build_options(params, resume=resume, session_store=DjangoSessionStore())
+    return ClaudeProcess(options, conversation_id).start()
 
 
 async def start_turn(params, record, headers):
@@ -240,7 +241,7 @@ async def start_turn(params, record, headers):
     else:
         live_processes.end(conversation.id)
     resumed = session.resume_id is not None
-    process = process or _spawn(params, resume=session.resume_id)
+    process = process or _spawn(params, conversation.id, resume=session.resume_id)
     messages = params.messages[session.lineage.first_new :] if resumed else params.messages
     turn = ClientTurn(params, record, session, slot, process, messages)
     try:
@@ -254,7 +255,7 @@ async def start_turn(params, record, headers):
         log.info("resume of %s refused; starting a fresh session", session.resume_id)
         turn.discard()
         session.start_fresh()
-        turn = ClientTurn(params, record, session, slot, _spawn(params), params.messages)
+        turn = ClientTurn(params, record, session, slot, _spawn(params, conversation.id), params.messages)
         try:
             await turn.begin()
         except ApiError as error:

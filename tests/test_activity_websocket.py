@@ -132,6 +132,9 @@ def test_it_pushes_start_first_token_and_end_of_a_request(proxy, upstream, staff
         False,
         None,
     )
+    # While it answers, its CLI process is listed as answering.
+    answering = [p for p in first_token["processes"] if p["claude_session_id"] == response.headers["x-claude-session-id"]]
+    assert [p["state"] for p in answering] == ["answering"]
     assert start["ttfb_ms"] is None
     assert first_token["ttfb_ms"] is not None
     assert (end["status"], end["error_type"]) == (200, "")
@@ -146,7 +149,9 @@ def test_it_shows_the_live_process_of_a_finished_turn_in_the_next_snapshot(proxy
     with open_activity(proxy, session=staff) as ws:
         snapshot = receive(ws)
 
-    assert response.headers["x-claude-session-id"] in [p["claude_session_id"] for p in snapshot["processes"]]
+    [process] = [p for p in snapshot["processes"] if p["claude_session_id"] == response.headers["x-claude-session-id"]]
+    assert process["state"] == "idle"
+    assert process["idle_seconds"] >= 0
     assert snapshot["in_flight"] == []
 
 

@@ -153,6 +153,7 @@ def test_it_shows_a_request_live_while_it_runs(proxy, upstream, page):
     request = threading.Thread(target=run)
     request.start()
     page.wait_for_selector("#in-flight tr[data-request-id='live-page-request-1']", timeout=20000)
+    page.wait_for_selector("#processes tr.process-answering", timeout=20000)
     shot(page, "07-live-in-flight")
     request.join()
     page.wait_for_selector(".event-end:has-text('live-page-request-1')", timeout=20000)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from .runner import running_processes
+
 log = logging.getLogger("claude_proxy.pool")
 
 
@@ -61,11 +63,17 @@ class LivePool:
                 self._loop.call_soon_threadsafe(self.end, conversation_id)
 
     def describe(self):
+        """Every CLI process: answering a turn, or idle here waiting for its conversation."""
         now = time.monotonic()
+        idle = {id(live.process): live for live in list(self._live.values())}
         return [
-            {"conversation_id": cid, "claude_session_id": live.session_id, "idle_seconds": round(now - live.idle_since)}
-            for cid, live in list(self._live.items())
-            if live.process.alive
+            {
+                "conversation_id": process.conversation_id,
+                "claude_session_id": process.session_id,
+                "state": "idle" if id(process) in idle else "answering",
+                "idle_seconds": round(now - idle[id(process)].idle_since) if id(process) in idle else None,
+            }
+            for process in running_processes()
         ]
 
     def running(self):

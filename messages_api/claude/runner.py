@@ -16,6 +16,12 @@ log = logging.getLogger("claude_proxy.runner")
 STDERR_LINES = 40
 INTERRUPT_GRACE_SECONDS = 5.0
 
+_running = set()  # every CLI process started and not yet ended
+
+
+def running_processes():
+    return list(_running)
+
 
 class TurnEnded(Exception):
     """The turn's last message has been read."""
@@ -45,7 +51,9 @@ class Turn:
 
 
 class ClaudeProcess:
-    def __init__(self, options):
+    def __init__(self, options, conversation_id=None):
+        self.conversation_id = conversation_id
+        self.session_id = ""  # the Claude session, once the CLI has said it
         self.stderr_tail = deque(maxlen=STDERR_LINES)
         options.stderr = self.stderr_tail.append
         self.options = options
@@ -62,6 +70,7 @@ class ClaudeProcess:
 
     def start(self):
         self._task = asyncio.get_running_loop().create_task(self._own(), name="claude-process")
+        _running.add(self)
         return self
 
     def submit(self, message):
@@ -92,6 +101,8 @@ class ClaudeProcess:
                     waiting._put(exc)
             if isinstance(exc, asyncio.CancelledError):
                 raise
+        finally:
+            _running.discard(self)
 
     def _drain(self):
         while not self._inbox.empty():

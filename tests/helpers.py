@@ -1,5 +1,6 @@
 """Small helpers the integration tests share."""
 
+import hashlib
 import json
 import time
 
@@ -31,3 +32,15 @@ def sse_events(raw):
 
 def message_body(text="Hello?", **fields):
     return {"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [{"role": "user", "content": text}], **fields}
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def user(text):
+    return {"role": "user", "content": [{"type": "text", "text": text}]}
+
+
+def assistant(text):
+    return {"role": "assistant", "content": [{"type": "text", "text": text}]}

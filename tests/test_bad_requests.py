@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.helpers import logged, message_body
+from tests.test_schemas import BAD as PARSER_CASES
 
 JSON = {"content-type": "application/json"}
 
@@ -16,66 +17,16 @@ def raw(**fields):
     return json.dumps(data).encode()
 
 
-def with_content(content):
-    return raw(messages=[{"role": "user", "content": content}])
+def _through_http(case):
+    """A parser case of test_schemas (body, content type, message) as an HTTP request."""
+    data, content_type, message = case.values
+    content = data if isinstance(data, bytes) else json.dumps(data).encode()
+    headers = {"content-type": content_type} if content_type else {}
+    return pytest.param(content, headers, message, id=case.id)
 
 
-BAD = [
-    pytest.param(b"{nope", JSON, "The request body is not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)", id="not-json"),
-    pytest.param(b"", JSON, "The request body is not valid JSON: Expecting value: line 1 column 1 (char 0)", id="empty-body"),
-    pytest.param(b"[1, 2]", JSON, "The request body must be a JSON object", id="json-array"),
-    pytest.param(b'"hello"', JSON, "The request body must be a JSON object", id="json-string"),
-    pytest.param(raw(), {"content-type": "text/plain"}, "content-type must be application/json, not 'text/plain'", id="text-plain"),
-    pytest.param(raw(), {}, "content-type must be application/json, not 'missing'", id="no-content-type"),
-    pytest.param(raw(model=...), JSON, "model: Field required", id="missing-model"),
-    pytest.param(raw(model=42), JSON, "model: Input should be a valid string", id="model-not-string"),
-    pytest.param(raw(model=""), JSON, "model: String should have at least 1 character", id="model-empty"),
-    pytest.param(raw(messages=...), JSON, "messages: Field required", id="missing-messages"),
-    pytest.param(raw(messages=[]), JSON, "messages: List should have at least 1 item after validation, not 0", id="messages-empty"),
-    pytest.param(raw(messages={"role": "user"}), JSON, "messages: Input should be a valid list", id="messages-not-list"),
-    pytest.param(raw(messages=["hi"]), JSON, "messages.0: Input should be a valid dictionary", id="message-not-object"),
-    pytest.param(raw(messages=[{"role": "system", "content": "x"}]), JSON, "messages.0.role: Input should be 'user' or 'assistant'", id="role-system"),
-    pytest.param(raw(messages=[{"content": "x"}]), JSON, "messages.0.role: Field required", id="missing-role"),
-    pytest.param(raw(messages=[{"role": "user"}]), JSON, "messages.0.content: Field required", id="missing-content"),
-    pytest.param(with_content(7), JSON, "messages.0.content: Input should be a string or a list of content blocks", id="content-number"),
-    pytest.param(
-        with_content([{"text": "x"}]), JSON, "messages.0.content.0: Each content block must be an object with a string 'type'", id="block-without-type"
-    ),
-    pytest.param(with_content([{"type": "text"}]), JSON, "messages.0.content.0.text.text: Field required", id="text-without-text"),
-    pytest.param(with_content([{"type": "text", "text": 5}]), JSON, "messages.0.content.0.text.text: Input should be a valid string", id="text-not-string"),
-    pytest.param(with_content([{"type": "image"}]), JSON, "messages.0.content.0.image.source: Field required", id="image-without-source"),
-    pytest.param(
-        with_content([{"type": "image", "source": {"type": "ftp", "url": "ftp://x"}}]),
-        JSON,
-        "messages.0.content.0.image.source: type 'ftp' is not one of 'base64', 'url', 'file'",
-        id="image-source-unknown-type",
-    ),
-    pytest.param(
-        with_content([{"type": "image", "source": {"type": "base64", "data": "iVBO"}}]),
-        JSON,
-        "messages.0.content.0.image.source.base64.media_type: Field required",
-        id="base64-without-media-type",
-    ),
-    pytest.param(
-        with_content([{"type": "tool_use", "name": "lookup", "input": {}}]), JSON, "messages.0.content.0.tool_use.id: Field required", id="tool-use-without-id"
-    ),
-    pytest.param(
-        with_content([{"type": "tool_result", "content": "ok"}]),
-        JSON,
-        "messages.0.content.0.tool_result.tool_use_id: Field required",
-        id="tool-result-without-id",
-    ),
-    pytest.param(raw(stream="yes"), JSON, "stream: Input should be a valid boolean", id="stream-not-bool"),
-    pytest.param(raw(max_tokens=0), JSON, "max_tokens: Input should be greater than or equal to 1", id="max-tokens-zero"),
-    pytest.param(raw(max_tokens="1024"), JSON, "max_tokens: Input should be a valid integer", id="max-tokens-string"),
-    pytest.param(raw(temperature=2), JSON, "temperature: Input should be less than or equal to 1", id="temperature-two"),
-    pytest.param(raw(top_k=-1), JSON, "top_k: Input should be greater than or equal to 0", id="top-k-negative"),
-    pytest.param(raw(system=3), JSON, "system: Input should be a string or a list of text blocks", id="system-number"),
-    pytest.param(raw(system=[{"type": "text"}]), JSON, "system.0.text: Field required", id="system-item-without-text"),
-    pytest.param(raw(tools=[{"description": "no name"}]), JSON, "tools.0.name: Field required", id="tool-without-name"),
-    pytest.param(raw(stop_sequences="STOP"), JSON, "stop_sequences: Input should be a valid list", id="stop-sequences-string"),
-    pytest.param(raw(metadata=["u1"]), JSON, "metadata: Input should be a valid dictionary", id="metadata-list"),
-]
+# Every bad body the parser test pins, sent to the real server.
+BAD = [_through_http(case) for case in PARSER_CASES]
 
 
 @pytest.mark.parametrize(("content", "headers", "message"), BAD)

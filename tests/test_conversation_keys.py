@@ -1,24 +1,14 @@
 """conversation_key: which conversation a request belongs to, by header or by fingerprint."""
 
-import hashlib
 import re
 
 from sessions_admin.lineage import conversation_key, fingerprint, scope
+from tests.helpers import assistant, sha256, user
 
 SYSTEM = "You are OpenCode, the best coding agent on the planet."
 TITLE_SYSTEM = "You are a title generator. Output only a short title."
 
 
-def sha256(text):
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def user(text):
-    return {"role": "user", "content": [{"type": "text", "text": text}]}
-
-
-def assistant(text):
-    return {"role": "assistant", "content": [{"type": "text", "text": text}]}
 
 
 MESSAGES = [user("Fix the failing test in parser.py")]

@@ -1,22 +1,12 @@
 """message_hash, reply_digest and classify: how a request's history relates to the Claude session's."""
 
-import hashlib
 
 import pytest
 
 from sessions_admin.lineage import LINEAGE_KINDS, Lineage, classify, message_hash, reply_digest
+from tests.helpers import assistant, sha256, user
 
 
-def sha256(text):
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def user(text):
-    return {"role": "user", "content": [{"type": "text", "text": text}]}
-
-
-def assistant(text):
-    return {"role": "assistant", "content": [{"type": "text", "text": text}]}
 
 
 def tool_result_then_text(tool_use_id, result, text):

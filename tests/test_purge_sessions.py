@@ -89,7 +89,7 @@ def test_it_counts_in_a_dry_run_and_deletes_nothing():
 
 
 def test_it_deletes_conversations_last_used_before_the_default_cutoff_of_24h():
-    old = conversation(last_used=ago(hours=25))
+    conversation(last_used=ago(hours=25))
     recent = conversation(last_used=ago(hours=23))
 
     returned, printed = purge()

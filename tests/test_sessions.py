@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from sessions_admin.models import Conversation, TranscriptEntry
-from tests.helpers import logged, message_body
+from tests.helpers import assistant, logged, message_body, user
 from tests.upstream import replies
 
 
@@ -26,12 +26,6 @@ def ask(proxy, messages, *, headers=None, system=None, stream=False):
     return response
 
 
-def user(text):
-    return {"role": "user", "content": text}
-
-
-def assistant(text):
-    return {"role": "assistant", "content": [{"type": "text", "text": text}]}
 
 
 def test_it_continues_a_headed_conversation_sending_only_the_new_message(proxy, upstream):

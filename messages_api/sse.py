@@ -48,7 +48,6 @@ class EventFilter:
     def __init__(self, client_model):
         self.client_model = client_model
         self.started = False
-        self.message_id = None
         self._next_index = 0
         self._index_map = {}  # the current model turn's index -> the client's index
         self._hidden = set()  # this turn's indices of internal tool blocks
@@ -71,7 +70,6 @@ class EventFilter:
         self.started = True
         event = copy.deepcopy(event)
         event["message"]["model"] = self.client_model
-        self.message_id = event["message"].get("id")
         return [event]
 
     def feed_message(self, message_id, blocks, stop_reason=None):

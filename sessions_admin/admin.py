@@ -55,7 +55,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "expires_at",
         "cli_running",
     )
-    list_filter = (ActiveFilter, "key_kind", "status")
+    list_filter = (ActiveFilter, "key_kind", "status", "last_lineage")
     search_fields = ("key", "claude_session_id", "previous_session_id")
     actions = ("clear_selected", "clear_expired")
     readonly_fields = (

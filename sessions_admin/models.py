@@ -2,6 +2,8 @@ from asgiref.sync import sync_to_async
 from django.db import models
 from django.utils import timezone
 
+from .lineage import LINEAGE_KINDS
+
 # The `type` of the Anthropic error envelope, plus what only the proxy sees.
 ERROR_TYPES = (
     ("invalid_request_error", "Invalid request"),
@@ -121,7 +123,7 @@ class Conversation(models.Model):
     reply_digest = models.CharField(max_length=64, blank=True)
     request_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=CONVERSATION_STATUSES, default="ready")
-    last_lineage = models.CharField(max_length=20, blank=True)
+    last_lineage = models.CharField(max_length=20, blank=True, choices=LINEAGE_KINDS)
     created = models.DateTimeField(default=timezone.now)
     last_used = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(db_index=True)

@@ -77,7 +77,6 @@ def test_it_passes_a_single_text_turn_through_with_the_clients_model():
 
     expected_start = message_start(model=CLIENT_MODEL)
     assert seen == [expected_start, text_start(0), text_delta(0, "Hello"), block_stop(0)]
-    assert event_filter.message_id == "msg_1"
     assert event_filter.finish() == [message_delta("end_turn"), {"type": "message_stop"}]
 
 
@@ -123,7 +122,6 @@ def test_it_sends_one_message_with_contiguous_indices_across_internal_turns():
         text_delta(1, "Found it."),
         block_stop(1),
     ]
-    assert event_filter.message_id == "msg_1"
     assert event_filter.finish() == [message_delta("end_turn", output_tokens=9), {"type": "message_stop"}]
 
 
@@ -399,3 +397,50 @@ def test_it_orders_built_blocks_by_index():
     )
 
     assert message["content"] == [{"type": "text", "text": "first"}, {"type": "text", "text": "second"}]
+
+
+def feed_all(event_filter, events):
+    return [out for event in events for out in event_filter.feed(event)]
+
+
+def test_it_ignores_a_whole_message_it_already_streamed():
+    event_filter = EventFilter(CLIENT_MODEL)
+    feed_all(event_filter, [message_start("msg_1"), text_start(0), text_delta(0, "Hi"), block_stop(0)])
+
+    assert event_filter.feed_message("msg_1", [{"type": "text", "text": "Hi"}]) == []
+
+
+def test_it_turns_a_message_that_came_without_stream_events_into_events():
+    event_filter = EventFilter(CLIENT_MODEL)
+    feed_all(event_filter, [message_start("msg_1"), text_start(0), text_delta(0, "Cut o"), block_stop(0)])
+
+    events = event_filter.feed_message(
+        "msg_2",
+        [
+            {"type": "thinking", "thinking": "Again.", "signature": "sig"},
+            {"type": "text", "text": "Whole answer."},
+            {"type": "tool_use", "id": "toolu_9", "name": "mcp__opencode__read", "input": {"path": "x"}},
+        ],
+        stop_reason="end_turn",
+    )
+
+    assert events == [
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "thinking", "thinking": "", "signature": ""}},
+        {"type": "content_block_delta", "index": 1, "delta": {"type": "thinking_delta", "thinking": "Again."}},
+        {"type": "content_block_delta", "index": 1, "delta": {"type": "signature_delta", "signature": "sig"}},
+        {"type": "content_block_stop", "index": 1},
+        {"type": "content_block_start", "index": 2, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 2, "delta": {"type": "text_delta", "text": "Whole answer."}},
+        {"type": "content_block_stop", "index": 2},
+    ]
+    assert event_filter.finish()[-2]["delta"]["stop_reason"] == "end_turn"
+
+
+def test_it_starts_the_message_from_a_whole_message_when_nothing_streamed():
+    event_filter = EventFilter(CLIENT_MODEL)
+
+    events = event_filter.feed_message("msg_7", [{"type": "text", "text": "Only this."}])
+
+    assert events[0]["type"] == "message_start"
+    assert (events[0]["message"]["id"], events[0]["message"]["model"]) == ("msg_7", CLIENT_MODEL)
+    assert [event["type"] for event in events[1:]] == ["content_block_start", "content_block_delta", "content_block_stop"]

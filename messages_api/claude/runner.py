@@ -82,10 +82,6 @@ class ClaudeProcess:
         """End the process once the turn in progress is over."""
         self._inbox.put_nowait(None)
 
-    async def wait_closed(self):
-        if self._task:
-            await asyncio.shield(self._task)
-
     async def _own(self):
         turn = None
         try:

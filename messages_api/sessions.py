@@ -43,7 +43,7 @@ class _ConversationLock:
 class Session:
     conversation: object
     lineage: object
-    messages: list  # the request's messages, as dicts
+    message_hashes: list  # of the request's messages: what the conversation holds after the turn
     _lock: _ConversationLock
     _closed: bool = False
 
@@ -72,7 +72,7 @@ class Session:
                     self.conversation,
                     claude_session_id=claude_session_id,
                     model=model,
-                    message_hashes=[lineage_rules.message_hash(m) for m in self.messages],
+                    message_hashes=self.message_hashes,
                     reply_digest=lineage_rules.reply_digest(reply or []),
                     lineage=self.lineage.kind,
                 )
@@ -85,6 +85,7 @@ class Session:
 async def open_session(headers, params):
     """Wait for the conversation to be free, then say how this request continues it."""
     messages = [message.model_dump() for message in params.messages]
+    hashes = [lineage_rules.message_hash(message) for message in messages]
     key = lineage_rules.conversation_key(headers, messages, params.system_text)
     lock = _ConversationLock(key)
     await lock.acquire()
@@ -94,8 +95,8 @@ async def open_session(headers, params):
             kind, value, scope, model=params.model, workdir=settings.CLAUDE_PROXY_WORKDIR
         )
         held = [] if conversation.is_expired else conversation.message_hashes
-        lineage = lineage_rules.classify(held, conversation.reply_digest, messages)
+        lineage = lineage_rules.classify(held, conversation.reply_digest, messages, hashes)
     except BaseException:
         lock.release()
         raise
-    return Session(conversation, lineage, messages, lock)
+    return Session(conversation, lineage, hashes, lock)

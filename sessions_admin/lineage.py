@@ -90,16 +90,17 @@ def _common_prefix(stored, incoming):
     return length
 
 
-def classify(stored_hashes, stored_reply, messages):
+def classify(stored_hashes, stored_reply, messages, hashes=None):
     """How `messages` relate to the history the Claude session holds.
 
     Only a continuation (the same history, Claude's last answer as it gave it, then
     new messages) resumes the session, sending just the new messages; anything else
-    starts a fresh session with the whole history the client sent.
+    starts a fresh session with the whole history the client sent. `hashes` are the
+    messages' hashes when the caller has them already.
     """
     if not stored_hashes:
         return Lineage("new")
-    hashes = [message_hash(message) for message in messages]
+    hashes = hashes if hashes is not None else [message_hash(message) for message in messages]
     seen, kept = len(stored_hashes), _common_prefix(stored_hashes, hashes)
     if kept == seen:
         if len(messages) == seen:

@@ -14,7 +14,31 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DATA_DIR = Path(env.str("CLAUDE_PROXY_DATA_DIR", default=str(BASE_DIR / "data"))).expanduser()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The data dir holds transcripts, request logs and admin session keys: private, whatever the umask.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+os.chmod(DATA_DIR, 0o700)
+
+
+def _private_sqlite_file(name):
+    """Make the SQLite database at `name` mode 0600 before SQLite opens it.
+
+    SQLite gives its -wal and -shm files the main file's mode, so an empty database
+    file created 0600 here keeps all three private.
+    """
+    if not name or str(name) == ":memory:" or str(name).startswith("file:"):
+        return
+    path = Path(name)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except FileNotFoundError:  # its directory is missing: SQLite will say so
+        return
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            os.chmod(file, 0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _secret_key_from(path):
@@ -93,6 +117,7 @@ ASGI_APPLICATION = "proxy_project.asgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _private_sqlite_file(DATABASES["default"]["NAME"])
     # WAL lets the admin read while a request writes; IMMEDIATE avoids lock upgrades.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

@@ -46,6 +46,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.CLAUDE_PROXY_PORT)
 
     def handle(self, *args, host, port, **options):
+        # Whatever the server or its CLI processes write (transcripts, logs) is the owner's alone.
+        os.umask(0o077)
         base_url = os.environ.get("ANTHROPIC_BASE_URL", "")
         if base_url and points_at(base_url, host, port):
             raise CommandError(

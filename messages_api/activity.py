@@ -9,7 +9,7 @@ import logging
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from .claude.pool import live_processes
+from .claude.runtime import runtimes
 
 log = logging.getLogger("claude_proxy.activity")
 
@@ -30,7 +30,7 @@ def _describe(event, record):
         "ttfb_ms": record.ttfb_ms,
         "duration_ms": record.duration_ms,
         "at": timezone.now().isoformat(),
-        "processes": live_processes.describe(),
+        "processes": runtimes.describe(),
     }
 
 
@@ -59,4 +59,4 @@ def _log_failure(task):
 
 def snapshot():
     """Everything in flight and every CLI process, for a page that just opened."""
-    return {"event": "snapshot", "in_flight": list(_in_flight.values()), "processes": live_processes.describe()}
+    return {"event": "snapshot", "in_flight": list(_in_flight.values()), "processes": runtimes.describe()}

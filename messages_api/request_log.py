@@ -43,6 +43,8 @@ class RequestRecord:
     ttfb_ms: int | None = None
     duration_ms: int | None = None
     usage: dict = field(default_factory=dict)
+    tool_calls: list = field(default_factory=list)
+    tool_results: list = field(default_factory=list)
     _before_save: list = field(default_factory=list)
 
     @classmethod

@@ -1,42 +1,20 @@
 """The conversation a request continues: found or started, held for one turn, classified.
 
 One turn at a time per conversation: a second request for it waits for the first to
-finish, and only then compares its history with what the conversation holds.
+finish (the conversation's runtime lock), and only then compares its history with
+what the conversation holds.
 """
 
-import asyncio
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from sessions_admin import lineage as lineage_rules
+from sessions_admin.models import Conversation
 from sessions_admin.services import find_or_start_conversation, record_failed_turn, record_turn
 
-_locks = {}  # conversation key -> [asyncio.Lock, holders and waiters]
-
-
-class _ConversationLock:
-    def __init__(self, key):
-        self.key = key
-
-    async def acquire(self):
-        entry = _locks.setdefault(self.key, [asyncio.Lock(), 0])
-        entry[1] += 1
-        try:
-            await entry[0].acquire()
-        except BaseException:
-            self._forget(entry)
-            raise
-
-    def release(self):
-        entry = _locks[self.key]
-        entry[0].release()
-        self._forget(entry)
-
-    def _forget(self, entry):
-        entry[1] -= 1
-        if entry[1] == 0:
-            del _locks[self.key]
+from .claude.runtime import runtimes
+from .errors import invalid_request
 
 
 @dataclass
@@ -44,7 +22,7 @@ class Session:
     conversation: object
     lineage: object
     message_hashes: list  # of the request's messages: what the conversation holds after the turn
-    _lock: _ConversationLock
+    runtime: object  # claude.runtime.ConversationRuntime, held for this turn
     _closed: bool = False
 
     @property
@@ -60,9 +38,11 @@ class Session:
         """Let go of the conversation without a turn (nothing reached the CLI)."""
         if not self._closed:
             self._closed = True
-            self._lock.release()
+            runtimes.release(self.runtime)
 
-    async def close(self, *, ok, claude_session_id="", model="", reply=None):
+    async def close(self, *, ok, claude_session_id="", model="", reply=None, waiting_on=()):
+        """Write what the turn left: the history Claude holds now (or that it is
+        unknown, after a failure), and the tool calls the conversation waits on."""
         if self._closed:
             return
         self._closed = True
@@ -75,28 +55,51 @@ class Session:
                     message_hashes=self.message_hashes,
                     reply_digest=lineage_rules.reply_digest(reply or []),
                     lineage=self.lineage.kind,
+                    waiting_on=[block for block in reply or [] if block.get("id") in waiting_on],
                 )
             else:
                 await record_failed_turn(self.conversation, lineage=self.lineage.kind)
         finally:
-            self._lock.release()
+            runtimes.release(self.runtime)
+
+
+def paused_results(paused, new_messages, index):
+    """The tool_result blocks that answer a paused CLI turn, or None if the new messages
+    do not continue it (then the conversation starts over). A reply that leaves one
+    of the paused calls unanswered is refused, as the API refuses it; `index` is the
+    reply's place in the request's messages."""
+    if paused is None or len(new_messages) != 1 or new_messages[0].role != "user":
+        return None
+    results = [block for block in new_messages[0].content if block.type == "tool_result"]
+    if not results:
+        return None
+    answered = {block.tool_use_id for block in results}
+    if missing := [tool_use_id for tool_use_id in paused.tool_use_ids if tool_use_id not in answered]:
+        raise invalid_request(
+            f"messages.{index}.content: tool_use ids were found without tool_result blocks: {', '.join(missing)}"
+        )
+    return results
 
 
 async def open_session(headers, params):
     """Wait for the conversation to be free, then say how this request continues it."""
     messages = [message.model_dump() for message in params.messages]
     hashes = [lineage_rules.message_hash(message) for message in messages]
-    key = lineage_rules.conversation_key(headers, messages, params.system_text)
-    lock = _ConversationLock(key)
-    await lock.acquire()
+    kind, value, scope = lineage_rules.conversation_key(headers, messages, params.system_text)
+    conversation = await find_or_start_conversation(
+        kind, value, scope, model=params.model, workdir=settings.CLAUDE_PROXY_WORKDIR
+    )
+    runtime = await runtimes.hold(conversation.id)
     try:
-        kind, value, scope = key
-        conversation = await find_or_start_conversation(
-            kind, value, scope, model=params.model, workdir=settings.CLAUDE_PROXY_WORKDIR
-        )
-        held = [] if conversation.is_expired else conversation.message_hashes
-        lineage = lineage_rules.classify(held, conversation.reply_digest, messages, hashes)
+        # The turn this request waited for may have changed the conversation, or the
+        # admin may have cleared it.
+        await conversation.arefresh_from_db()
+    except Conversation.DoesNotExist:
+        runtimes.release(runtime)
+        return await open_session(headers, params)
     except BaseException:
-        lock.release()
+        runtimes.release(runtime)
         raise
-    return Session(conversation, lineage, hashes, lock)
+    held = [] if conversation.is_expired else conversation.message_hashes
+    lineage = lineage_rules.classify(held, conversation.reply_digest, messages, hashes)
+    return Session(conversation, lineage, hashes, runtime)

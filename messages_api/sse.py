@@ -13,6 +13,11 @@ INTERNAL_TOOL_PREFIX = "mcp__"
 TOOL_BLOCKS = ("tool_use", "server_tool_use")
 
 
+def hide_internal_tools(name):
+    """The default tool routing: the proxy's own MCP tools are hidden, others shown."""
+    return None if name.startswith(INTERNAL_TOOL_PREFIX) else name
+
+
 def frame(event):
     """One event as SSE bytes: `event: TYPE` and its JSON on one `data:` line."""
     return f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
@@ -43,18 +48,35 @@ class EventFilter:
     """Feed it the CLI's raw stream events; it returns the events the client sees.
 
     Pure: no I/O, so every sequence of internal turns can be tested as data.
+    `tool_routing(name)` gives a tool block's name as the client sees it, or None to
+    hide the block. A response ends one of three ways: `finish` (the CLI's turn is
+    over), `fail`, or paused: a model turn stopped on tool calls shown to the client
+    (`paused_on` then holds their ids) while the CLI waits for their results.
     """
 
-    def __init__(self, client_model):
+    def __init__(self, client_model, tool_routing=hide_internal_tools, seen_message_ids=()):
         self.client_model = client_model
+        self.tool_routing = tool_routing
         self.started = False
         self._next_index = 0
         self._index_map = {}  # the current model turn's index -> the client's index
         self._hidden = set()  # this turn's indices of internal tool blocks
         self._open = []  # client indices started and not yet stopped
         self._last_delta = None
-        self._streamed_ids = set()
+        self._turn_usage = {}
+        self._turn_tool_ids = []  # this model turn's tool calls shown to the client
+        # Model turns an earlier response of the same CLI turn already showed.
+        self._streamed_ids = set(seen_message_ids)
         self.finished = False
+        self.paused_on = ()
+
+    @property
+    def ended(self):
+        return self.finished or bool(self.paused_on)
+
+    @property
+    def seen_message_ids(self):
+        return frozenset(self._streamed_ids)
 
     def feed(self, event):
         kind = event.get("type")
@@ -64,6 +86,8 @@ class EventFilter:
     def _on_message_start(self, event):
         self._index_map.clear()
         self._hidden.clear()
+        self._turn_tool_ids = []
+        self._turn_usage = dict(event["message"].get("usage") or {})
         self._streamed_ids.add(event["message"].get("id"))
         if self.started:
             return []
@@ -101,18 +125,26 @@ class EventFilter:
                 events += self._on_content_block_delta({"type": "content_block_delta", "index": index, "delta": part})
             events += self._on_content_block_stop({"type": "content_block_stop", "index": index})
         if stop_reason:
-            self._last_delta = {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None}, "usage": {}}
+            events += self._on_message_delta(
+                {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None}, "usage": {}}
+            )
+            events += self._on_message_stop({"type": "message_stop"})
         return events
 
     def _on_content_block_start(self, event):
         index, block = event["index"], event["content_block"]
-        if block.get("type") in TOOL_BLOCKS and str(block.get("name", "")).startswith(INTERNAL_TOOL_PREFIX):
-            self._hidden.add(index)
-            return []
+        if block.get("type") in TOOL_BLOCKS:
+            name = self.tool_routing(str(block.get("name", "")))
+            if name is None:
+                self._hidden.add(index)
+                return []
+            block = {**block, "name": name}
+            if block["type"] == "tool_use":
+                self._turn_tool_ids.append(block["id"])
         self._index_map[index] = self._next_index
         self._open.append(self._next_index)
         self._next_index += 1
-        return [{**event, "index": self._index_map[index]}]
+        return [{**event, "index": self._index_map[index], "content_block": block}]
 
     def _on_content_block_delta(self, event):
         if event["index"] in self._hidden or event["index"] not in self._index_map:
@@ -132,6 +164,22 @@ class EventFilter:
         self._last_delta = event
         return []
 
+    def _on_message_stop(self, event):
+        stop_reason = ((self._last_delta or {}).get("delta") or {}).get("stop_reason")
+        if stop_reason != "tool_use" or not self._turn_tool_ids or self.ended:
+            return []
+        # The model called the client's tools: the response ends here, and the CLI
+        # waits for the results the client's next request brings.
+        self.paused_on = tuple(self._turn_tool_ids)
+        delta = copy.deepcopy(self._last_delta)
+        delta["usage"] = _usage({**self._turn_usage, **(delta.get("usage") or {})})
+        return [*self._close_open(), delta, {"type": "message_stop"}]
+
+    def _close_open(self):
+        closing = [{"type": "content_block_stop", "index": index} for index in self._open]
+        self._open.clear()
+        return closing
+
     def finish(self, usage=None, stop_reason=None):
         """The closing events, once the CLI's result has arrived."""
         self.finished = True
@@ -144,15 +192,11 @@ class EventFilter:
             delta["delta"]["stop_reason"] = stop_reason
         if usage:
             delta["usage"] = {**delta.get("usage", {}), **_usage(usage)}
-        closing = [{"type": "content_block_stop", "index": index} for index in self._open]
-        self._open.clear()
-        return [*closing, delta, {"type": "message_stop"}]
+        return [*self._close_open(), delta, {"type": "message_stop"}]
 
     def fail(self, envelope):
         """Close any open block, then the error event; the stream ends after it."""
-        closing = [{"type": "content_block_stop", "index": index} for index in self._open]
-        self._open.clear()
-        return [*closing, envelope]
+        return [*self._close_open(), envelope]
 
 
 class MessageBuilder:

@@ -1,69 +1,77 @@
 """One request answered by Claude Code: slot, CLI process, filtered events, log record.
 
+A request either starts a CLI turn (a new user message) or, with client tools,
+resumes one paused on the client's tool calls: its tool results resolve the waiting
+handlers and the rest of the CLI turn is its answer. Either way the request's turn
+ends with a stated outcome, and everything after it is read from that outcome.
+
 `start_turn` returns once the answer has begun (or failed), so an error that comes
 before any output is a proper HTTP status; after that, it is an SSE `error` event.
 """
 
 import logging
 import time
+from dataclasses import dataclass
 
-from claude_agent_sdk import (
-    AssistantMessage,
-    ResultMessage,
-    StreamEvent,
-    SystemMessage,
-    TextBlock,
-    ThinkingBlock,
-    ToolUseBlock,
-)
 from django.conf import settings
 
 from sessions_admin.store import DjangoSessionStore
 
+from .claude import client_tools
 from .claude.limiter import acquire_slot
 from .claude.options import build_options, cli_model
-from .claude.pool import live_processes
 from .claude.runner import ClaudeProcess, TurnEnded
+from .claude.runtime import PausedTurn
 from .errors import ApiError, Failure, classify
+from .events import Translation
 from .prompt import render_messages, user_message
-from .sessions import open_session
-from .sse import PING, EventFilter, MessageBuilder, frame
+from .sessions import open_session, paused_results
+from .sse import PING, EventFilter, MessageBuilder, frame, hide_internal_tools
 
 log = logging.getLogger("claude_proxy.turns")
 
 CLIENT_CLOSED = ApiError(499, "client_closed", "The client closed the connection")
 RESUME_REFUSED = "No conversation found"  # the CLI's words when it has no transcript to resume
-OUTPUT_LIMIT = "max_output_tokens"  # AssistantMessage.error when the CLI stops resuming a cut answer
+
+ANSWERED = "answered"
+FAILED = "failed"
+CLIENT_GONE = "client_gone"
+AWAITING_TOOL_RESULT = "awaiting_tool_result"
+OUTCOMES = (
+    (ANSWERED, "Answered"),
+    (FAILED, "Failed"),
+    (CLIENT_GONE, "Client gone"),
+    (AWAITING_TOOL_RESULT, "Waiting for tool results"),
+)
 
 
-def block_dict(block):
-    """An SDK content block as the API's dict, or None for what a client never sees."""
-    if isinstance(block, TextBlock):
-        return {"type": "text", "text": block.text}
-    if isinstance(block, ThinkingBlock):
-        return {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
-    if isinstance(block, ToolUseBlock):
-        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
-    return None
+@dataclass(frozen=True)
+class Outcome:
+    kind: str
+    error: ApiError | None = None
+    tool_use_ids: tuple = ()
 
 
 class ClientTurn:
     """The CLI's answer to one request, as the client sees it."""
 
-    def __init__(self, params, record, session, slot, process, messages):
+    def __init__(self, params, record, session, slot, process, turn, seen_message_ids=()):
         self.params = params
         self.record = record
         self.session = session
         self.slot = slot
         self.process = process
-        self.turn = process.submit(user_message(render_messages(messages)))
-        self.filter = EventFilter(params.model)
+        self.turn = turn  # runner.Turn: a new one, or the paused one this request resumes
+        routing = client_tools.client_name if process.tools else hide_internal_tools
+        self.filter = EventFilter(params.model, routing, seen_message_ids)
         self.reply = MessageBuilder()
         self.failure = Failure()
-        self.ok = False
+        self.translation = Translation(self.filter, self.failure, lambda: process.stderr)
+        self.outcome = None
         self._items = self._client_items()
         self._first = None
         self._closed = False
+        record.claude_session_id = record.claude_session_id or process.session_id
         record.before_save(self.close)  # a body dropped unread still ends the turn first
 
     @property
@@ -101,32 +109,43 @@ class ClientTurn:
             async for item in self._rest():
                 yield item
         except ApiError as error:
-            self.record.fail(error, self.process.stderr)
+            self.outcome = Outcome(FAILED, error)
             raise
         finally:
             await self.close()
 
     async def close(self):
-        """End the turn, however it ended: keep the process for the conversation's next
-        turn if all went well, else stop it; free the slot and the conversation."""
+        """End the request's turn by its outcome: keep the process for the next turn,
+        pause it on the client's tool calls, or stop it; free the slot; write the
+        conversation and the request log."""
         if self._closed:
             return
         self._closed = True
-        if not self.ok and not self.record.error_type:
-            # Cancelled, or the body was dropped unread: the client has gone.
-            self.record.fail(CLIENT_CLOSED)
-            self.turn.interrupt()
+        # No outcome: cancelled, or the body was dropped unread. The client has gone.
+        outcome = self.outcome or Outcome(CLIENT_GONE, CLIENT_CLOSED)
+        if outcome.error:
+            self.record.fail(outcome.error, self.process.stderr)
         self.slot.release()
-        conversation_id = self.session.conversation.id
-        if self.ok:
-            live_processes.keep(conversation_id, self.record.claude_session_id, signature(self.params), self.process)
+        runtime, key = self.session.runtime, process_key(self.params)
+        if outcome.kind == ANSWERED:
+            runtime.keep(self.process, self.record.claude_session_id, key)
+        elif outcome.kind == AWAITING_TOOL_RESULT:
+            self.process.tools.expect(outcome.tool_use_ids)
+            paused = PausedTurn(self.turn, outcome.tool_use_ids, self.filter.seen_message_ids)
+            runtime.keep(self.process, self.record.claude_session_id, key, paused)
         else:
+            self.turn.interrupt()
             self.process.close()
+        reply = self.reply.message and self.reply.result()["content"]
+        self.record.tool_calls = [
+            {"id": block["id"], "name": block["name"]} for block in reply or [] if block["type"] == "tool_use"
+        ]
         await self.session.close(
-            ok=self.ok,
+            ok=outcome.kind in (ANSWERED, AWAITING_TOOL_RESULT),
             claude_session_id=self.record.claude_session_id,
             model=self.params.model,
-            reply=self.reply.message and self.reply.result()["content"],
+            reply=reply,
+            waiting_on=outcome.tool_use_ids,
         )
 
     def discard(self):
@@ -160,11 +179,23 @@ class ClientTurn:
             except Exception as exc:
                 raise self._failed(exc) from None
             quiet = 0.0
-            for event in self._read(message):
+            events = self.translation.read(message)
+            self._note()
+            for event in events:
                 self.reply.add(event)
                 yield event
+            if self.filter.paused_on:
+                # The CLI waits in the client's tool handlers: this response is complete.
+                self.outcome = Outcome(AWAITING_TOOL_RESULT, tool_use_ids=self.filter.paused_on)
+                return
             if self.filter.finished:
-                self.ok = True
+                self.outcome = Outcome(ANSWERED)
+
+    def _note(self):
+        if self.translation.session_id:
+            self.record.claude_session_id = self.process.session_id = self.translation.session_id
+        if self.translation.usage is not None:
+            self.record.usage = self.translation.usage
 
     def _failed(self, exception):
         self.failure.exception = exception
@@ -173,58 +204,57 @@ class ClientTurn:
         self.failure.stderr = self.process.stderr
         return classify(self.failure)
 
-    def _read(self, message):
-        """The client events one SDK message yields; notes what the log and errors need."""
-        if isinstance(message, StreamEvent):
-            if message.parent_tool_use_id is None:  # a subagent's stream is not the client's
-                yield from self.filter.feed(message.event)
-        elif isinstance(message, SystemMessage):
-            self._on_system(message)
-        elif isinstance(message, AssistantMessage) and message.error:
-            self.failure.assistant_error = message.error
-            self.failure.text = " ".join(getattr(block, "text", "") for block in message.content).strip()
-        elif isinstance(message, AssistantMessage) and message.parent_tool_use_id is None:
-            blocks = [block_dict(block) for block in message.content]
-            yield from self.filter.feed_message(message.message_id, [b for b in blocks if b], message.stop_reason)
-        elif isinstance(message, ResultMessage):
-            self.record.usage = message.usage or {}
-            if self.failure.assistant_error == OUTPUT_LIMIT:
-                # The CLI resumed past max_tokens a few times, then gave up: the text so far
-                # is the answer, cut short as the API would cut it.
-                yield from self.filter.finish(message.usage, "max_tokens")
-                return
-            if message.is_error:
-                self.failure.api_error_status = message.api_error_status
-                self.failure.text = self.failure.text or message.result or ", ".join(message.errors or [])
-                self.failure.stderr = self.process.stderr
-                raise classify(self.failure)
-            yield from self.filter.finish(message.usage, message.stop_reason)
 
-    def _on_system(self, message):
-        if message.subtype == "init":
-            self.record.claude_session_id = self.process.session_id = message.data.get("session_id", "")
-        elif message.subtype == "api_retry":
-            self.failure.retry_error = message.data.get("error")
-            if self.failure.retry_error == "authentication_failed":
-                # Retrying a refused login only delays the answer: end the turn now.
-                self.turn.interrupt()
-                self.failure.api_error_status = message.data.get("error_status")
-                raise classify(self.failure)
-
-
-def signature(params):
+def process_key(params):
     """What a live process must have been started with to take this request's turn."""
-    return (cli_model(params.model),)
+    return (cli_model(params.model), client_tools.tool_set_key(params.tools))
 
 
 def _spawn(params, conversation_id, resume=None):
-    options = build_options(params, resume=resume, session_store=DjangoSessionStore())
-    return ClaudeProcess(options, conversation_id).start()
+    tools = client_tools.ToolBridge(params.tools) if params.tools else None
+    options = build_options(params, tools=tools, resume=resume, session_store=DjangoSessionStore())
+    return ClaudeProcess(options, conversation_id, tools=tools).start()
+
+
+def _resume_paused(params, record, session, slot):
+    """The client's tool results for a CLI turn paused on them: resolve the waiting
+    handlers and read the rest of that turn. None when there is no such turn."""
+    runtime = session.runtime
+    results = None
+    if session.lineage.resumes:
+        new_messages = params.messages[session.lineage.first_new :]
+        results = paused_results(runtime.paused, new_messages, len(params.messages) - 1)
+    paused = runtime.take_paused()
+    if results is None:
+        if paused is not None:
+            runtime.end()  # the client went another way: the paused CLI turn is of no use
+        return None
+    process = runtime.take_process(session.resume_id, process_key(params))
+    if process is None:
+        return None
+    for block in results:
+        process.tools.resolve(block)
+    record.tool_results = [{"tool_use_id": block.tool_use_id, "is_error": block.is_error} for block in results]
+    return ClientTurn(params, record, session, slot, process, paused.turn, paused.seen_message_ids)
+
+
+def _start(params, record, session, slot):
+    """A new CLI turn: the live process or a new one is sent the messages it lacks."""
+    conversation, resumed = session.conversation, session.resume_id is not None
+    process = None
+    if resumed:
+        process = session.runtime.take_process(session.resume_id, process_key(params))
+    else:
+        session.runtime.end()
+    process = process or _spawn(params, conversation.id, resume=session.resume_id)
+    messages = params.messages[session.lineage.first_new :] if resumed else params.messages
+    turn = process.submit(user_message(render_messages(messages)))
+    return ClientTurn(params, record, session, slot, process, turn)
 
 
 async def start_turn(params, record, headers):
-    """Take the conversation's turn and a slot, hand the new messages to a CLI process,
-    and read until the answer begins."""
+    """Take the conversation's turn and a slot, start or resume a CLI turn, and read
+    until the answer begins."""
     waiting_since = time.monotonic()
     session = await open_session(headers, params)
     try:
@@ -234,32 +264,28 @@ async def start_turn(params, record, headers):
         raise
     # Waiting counts from the start: for the conversation's previous turn, then for a slot.
     record.queue_wait_ms = round((time.monotonic() - waiting_since) * 1000)
-    conversation = session.conversation
-    process = None
-    if session.resume_id:
-        process = live_processes.take(conversation.id, session.resume_id, signature(params))
-    else:
-        live_processes.end(conversation.id)
-    resumed = session.resume_id is not None
-    process = process or _spawn(params, conversation.id, resume=session.resume_id)
-    messages = params.messages[session.lineage.first_new :] if resumed else params.messages
-    turn = ClientTurn(params, record, session, slot, process, messages)
+    try:
+        turn = _resume_paused(params, record, session, slot) or _start(params, record, session, slot)
+    except BaseException:
+        slot.release()
+        session.abandon()
+        raise
     try:
         await turn.begin()
     except ApiError as error:
-        if not (resumed and turn.resume_refused):
-            record.fail(error, process.stderr)
+        if not (session.resume_id and turn.resume_refused):
+            turn.outcome = Outcome(FAILED, error)
             await turn.close()
             raise
         # The CLI has no transcript to resume: start over with the whole history, once.
         log.info("resume of %s refused; starting a fresh session", session.resume_id)
         turn.discard()
         session.start_fresh()
-        turn = ClientTurn(params, record, session, slot, _spawn(params, conversation.id), params.messages)
+        turn = _start(params, record, session, slot)
         try:
             await turn.begin()
         except ApiError as error:
-            record.fail(error, turn.process.stderr)
+            turn.outcome = Outcome(FAILED, error)
             await turn.close()
             raise
     return turn

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.template.defaultfilters import truncatechars
 from django.utils.html import format_html, format_html_join
 
-from messages_api.claude.pool import live_processes
+from messages_api.claude.runtime import runtimes
 
 from .models import ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
 
@@ -92,7 +92,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.display(description="CLI running", boolean=True)
     def cli_running(self, obj):
-        return obj.id in live_processes.running()
+        return obj.id in runtimes.running()
 
     @admin.display(description="Transcript")
     def transcript(self, obj):
@@ -111,14 +111,14 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.action(description="Clear selected conversations (mapping, transcript, CLI process)")
     def clear_selected(self, request, queryset):
         ids = list(queryset.values_list("id", flat=True))
-        live_processes.end_soon(ids)
+        runtimes.stop_soon(ids)
         cleared = queryset.clear()
         self.message_user(request, f"Cleared {cleared} conversation{'s' if cleared != 1 else ''}.")
 
     @admin.action(description="Clear all expired conversations")
     def clear_expired(self, request, queryset):
         expired = Conversation.objects.expired()
-        live_processes.end_soon(list(expired.values_list("id", flat=True)))
+        runtimes.stop_soon(list(expired.values_list("id", flat=True)))
         cleared = expired.clear()
         self.message_user(request, f"Cleared {cleared} expired conversation{'s' if cleared != 1 else ''}.")
 

@@ -66,8 +66,11 @@ def message_hash(message):
 
 
 def reply_digest(content):
-    """What identifies Claude's answer when the client sends it back: its text."""
-    return _sha256(_text({"content": content}))
+    """What identifies Claude's answer when the client sends it back: its text and
+    its tool calls (an answer that is only a tool call must not match any other)."""
+    text = _text({"content": content})
+    calls = [[b.get("id"), b.get("name"), b.get("input")] for b in content if b.get("type") == "tool_use"]
+    return _sha256(f"{text}\0{json.dumps(calls, sort_keys=True)}" if calls else text)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ class RequestLog(models.Model):
     stderr_tail = models.TextField(blank=True)
     claude_session_id = models.CharField(max_length=64, blank=True)
     queue_wait_ms = models.PositiveIntegerField(null=True)
+    # The client's tools: calls sent to the client ({id, name}) and results it brought
+    # ({tool_use_id, is_error}).
+    tool_calls = models.JSONField(default=list, blank=True)
+    tool_results = models.JSONField(default=list, blank=True)
     ttfb_ms = models.PositiveIntegerField(null=True)
     duration_ms = models.PositiveIntegerField(null=True)
     input_tokens = models.PositiveIntegerField(default=0)
@@ -66,6 +70,7 @@ KEY_KINDS = (
 CONVERSATION_STATUSES = (
     ("ready", "Ready"),
     ("answering", "Answering"),
+    ("awaiting_tool_result", "Waiting for tool results"),
     ("failed", "Last turn failed"),
 )
 
@@ -124,6 +129,9 @@ class Conversation(models.Model):
     request_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=CONVERSATION_STATUSES, default="ready")
     last_lineage = models.CharField(max_length=20, blank=True, choices=LINEAGE_KINDS)
+    # The client's tool calls Claude waits on ({id, name}), and since when.
+    pending_tool_calls = models.JSONField(default=list, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
     last_used = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(db_index=True)

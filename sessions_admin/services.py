@@ -23,6 +23,8 @@ async def record_request(record):
         stderr_tail=record.stderr_tail,
         claude_session_id=record.claude_session_id,
         queue_wait_ms=record.queue_wait_ms,
+        tool_calls=record.tool_calls,
+        tool_results=record.tool_results,
         ttfb_ms=record.ttfb_ms,
         duration_ms=record.duration_ms,
         **usage,
@@ -39,8 +41,9 @@ async def find_or_start_conversation(key_kind, key, scope, *, model, workdir):
     return conversation
 
 
-async def record_turn(conversation, *, claude_session_id, model, message_hashes, reply_digest, lineage):
-    """A turn answered: the conversation now holds these messages and this answer."""
+async def record_turn(conversation, *, claude_session_id, model, message_hashes, reply_digest, lineage, waiting_on=()):
+    """A turn answered: the conversation now holds these messages and this answer,
+    and waits for the results of the tool calls `waiting_on` (tool_use blocks)."""
     if claude_session_id and claude_session_id != conversation.claude_session_id:
         conversation.previous_session_id = conversation.claude_session_id
         conversation.claude_session_id = claude_session_id
@@ -49,7 +52,9 @@ async def record_turn(conversation, *, claude_session_id, model, message_hashes,
     conversation.message_count = len(message_hashes)
     conversation.reply_digest = reply_digest
     conversation.last_lineage = lineage
-    conversation.status = "ready"
+    conversation.pending_tool_calls = [{"id": block["id"], "name": block["name"]} for block in waiting_on]
+    conversation.status = "awaiting_tool_result" if waiting_on else "ready"
+    conversation.waiting_since = timezone.now() if waiting_on else None
     await _touch(conversation)
 
 
@@ -59,6 +64,8 @@ async def record_failed_turn(conversation, *, lineage):
     conversation.message_hashes = []
     conversation.reply_digest = ""
     conversation.last_lineage = lineage
+    conversation.pending_tool_calls = []
+    conversation.waiting_since = None
     conversation.status = "failed"
     await _touch(conversation)
 

@@ -28,7 +28,6 @@ def cli_test_env(upstream_url, home):
         "ANTHROPIC_API_KEY": "sk-ant-fake-upstream",
         "HOME": str(home),
         "CLAUDE_CONFIG_DIR": str(home / ".claude"),
-        "IS_SANDBOX": "1",  # bypassPermissions as root
         "DISABLE_TELEMETRY": "1",
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
         "DISABLE_AUTOUPDATER": "1",

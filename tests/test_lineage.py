@@ -114,14 +114,25 @@ def test_it_joins_several_text_blocks_of_a_reply_with_newlines():
     assert reply_digest(content) == sha256("One\nTwo")
 
 
-def test_it_ignores_thinking_and_tool_use_blocks_in_a_reply():
-    content = [
-        {"type": "thinking", "thinking": "Hmm", "signature": "sig"},
-        {"type": "text", "text": "Snow on the pine"},
-        {"type": "tool_use", "id": "toolu_1", "name": "Read", "input": {"path": "a.py"}},
-    ]
+def test_it_ignores_thinking_blocks_in_a_reply():
+    content = [{"type": "thinking", "thinking": "Hmm", "signature": "sig"}, {"type": "text", "text": "Snow on the pine"}]
 
     assert reply_digest(content) == reply_digest([{"type": "text", "text": "Snow on the pine"}])
+
+
+def test_it_tells_replies_apart_by_their_tool_calls():
+    def call(tool_id, path):
+        return {"type": "tool_use", "id": tool_id, "name": "read", "input": {"path": path}}
+
+    digests = {
+        reply_digest([]),
+        reply_digest([call("toolu_1", "a.py")]),
+        reply_digest([call("toolu_2", "a.py")]),
+        reply_digest([call("toolu_1", "b.py")]),
+        reply_digest([{"type": "text", "text": "Let me look."}, call("toolu_1", "a.py")]),
+    }
+
+    assert len(digests) == 5
 
 
 def test_it_ignores_whitespace_at_the_ends_of_reply_text():
@@ -138,8 +149,8 @@ def test_it_digests_a_reply_with_a_different_text_differently():
     assert reply_digest([{"type": "text", "text": "Snow on the pine"}]) != reply_digest([{"type": "text", "text": "Snow on the oak"}])
 
 
-def test_it_digests_a_reply_without_text_as_the_empty_string():
-    assert reply_digest([{"type": "tool_use", "id": "toolu_1", "name": "Read", "input": {}}]) == sha256("")
+def test_it_digests_a_reply_without_text_or_tool_calls_as_the_empty_string():
+    assert reply_digest([{"type": "thinking", "thinking": "Hmm", "signature": "sig"}]) == sha256("")
 
 
 # classify

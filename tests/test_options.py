@@ -50,20 +50,23 @@ def test_it_switches_off_tool_search_and_agent_teams_in_the_cli_env():
     assert env["CLAUDE_CODE_MAX_RETRIES"] == str(settings.CLAUDE_PROXY_UPSTREAM_RETRIES)
 
 
-@override_settings(CLAUDE_PROXY_UPSTREAM_RETRIES=5)
-def test_it_passes_the_upstream_retries_setting_to_the_cli():
+@override_settings(CLAUDE_PROXY_UPSTREAM_RETRIES=5, CLAUDE_PROXY_TOOL_WAIT=900.0)
+def test_it_passes_the_upstream_retries_and_the_tool_wait_to_the_cli():
     assert cli_env() == {
         "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS": "",
         "ENABLE_TOOL_SEARCH": "false",
         "CLAUDE_CODE_MAX_RETRIES": "5",
+        "MCP_TOOL_TIMEOUT": "960000",
     }
 
 
-def test_it_builds_options_with_no_tools_and_no_permission_prompts():
+def test_it_builds_options_with_no_tools_and_no_permission_bypass():
     options = build_options(request(), stderr=ignore_stderr)
 
     assert options.model == "sonnet"
-    assert options.permission_mode == "bypassPermissions"
+    assert options.permission_mode == "default"
+    assert options.allowed_tools == []
+    assert options.mcp_servers == {}
     assert options.tools == []
     assert options.plugins == []
     assert options.include_partial_messages is True

@@ -41,19 +41,22 @@ def cli_env():
 
     The SDK starts from the server's environment; it cannot remove a variable, so
     agent teams are switched off with an empty value, which the CLI reads as unset.
+    A client tool call waits for the client's next request: the CLI must wait as long.
     """
     return {
         "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS": "",
         "ENABLE_TOOL_SEARCH": "false",
         "CLAUDE_CODE_MAX_RETRIES": str(settings.CLAUDE_PROXY_UPSTREAM_RETRIES),
+        "MCP_TOOL_TIMEOUT": str(int((settings.CLAUDE_PROXY_TOOL_WAIT + 60) * 1000)),
     }
 
 
-def build_options(params, *, resume=None, session_store=None, stderr=None):
+def build_options(params, *, tools=None, resume=None, session_store=None, stderr=None):
     """Options for a CLI process that answers `params` (a MessagesRequest).
 
-    `resume` continues that Claude session; `session_store` mirrors the transcript
-    (and rebuilds it for a resume when the CLI's own files are gone).
+    `tools` (a client_tools.ToolBridge) offers the client's tools; `resume` continues
+    that Claude session; `session_store` mirrors the transcript (and rebuilds it for a
+    resume when the CLI's own files are gone).
     """
     return ClaudeAgentOptions(
         model=cli_model(params.model),
@@ -62,7 +65,12 @@ def build_options(params, *, resume=None, session_store=None, stderr=None):
         # No built-in tools: they would act on this machine, not the client's, and their
         # definitions add ~70 KB to every upstream call.
         tools=[],
-        permission_mode="bypassPermissions",
+        # The CLI may run exactly the proxy's own MCP tools, and nothing else: no
+        # bypassPermissions, so it runs as root without IS_SANDBOX too.
+        permission_mode="default",
+        allowed_tools=tools.allowed_tools() if tools else [],
+        mcp_servers=tools.mcp_servers() if tools else {},
+        hooks=tools.hooks() if tools else None,
         cwd=settings.CLAUDE_PROXY_WORKDIR,
         disallowed_tools=list(BLOCKED_TOOLS),
         plugins=[],

@@ -51,14 +51,16 @@ class Turn:
 
 
 class ClaudeProcess:
-    def __init__(self, options, conversation_id=None):
+    def __init__(self, options, conversation_id=None, tools=None):
         self.conversation_id = conversation_id
+        self.tools = tools  # the client's tools (client_tools.ToolBridge), or None
         self.session_id = ""  # the Claude session, once the CLI has said it
         self.stderr_tail = deque(maxlen=STDERR_LINES)
         options.stderr = self.stderr_tail.append
         self.options = options
         self._inbox = asyncio.Queue()
         self._task = None
+        self._playing = False
 
     @property
     def alive(self):
@@ -82,12 +84,22 @@ class ClaudeProcess:
         """End the process once the turn in progress is over."""
         self._inbox.put_nowait(None)
 
+    def stop(self):
+        """End the process now: at once if a turn is still in progress (one paused on
+        the client's tool results never ends by itself), else as `close` does."""
+        if self._playing and self._task is not None:
+            self._task.cancel()
+        else:
+            self.close()
+
     async def _own(self):
         turn = None
         try:
             async with ClaudeSDKClient(self.options) as client:
                 while (turn := await self._inbox.get()) is not None:
+                    self._playing = True
                     await self._play(client, turn)
+                    self._playing = False
                     turn = None
         except (Exception, asyncio.CancelledError) as exc:
             # The CLI died, never started, or was stopped: whoever waits must hear it.

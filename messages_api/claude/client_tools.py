@@ -1,0 +1,108 @@
+"""The client's tools as an in-process MCP server whose calls wait for the client.
+
+When Claude calls one, the client's response ends with the `tool_use`; the CLI's
+handler keeps waiting on the live process until the client's next request brings
+the `tool_result`, which the handler returns. The CLI then sends the upstream a real
+tool result for the same id and the turn goes on: one upstream call per model step.
+
+The SDK runs MCP handlers one at a time and does not tell a handler its call's id,
+so a PreToolUse hook (which sees the id just before the handler runs) hands it over.
+"""
+
+import asyncio
+import hashlib
+import json
+from collections import deque
+
+from claude_agent_sdk import HookMatcher, SdkMcpTool, create_sdk_mcp_server
+
+SERVER_NAME = "client"
+PREFIX = f"mcp__{SERVER_NAME}__"
+MEDIA_TYPES = ("image",)
+
+
+def cli_name(name):
+    return PREFIX + name
+
+
+def client_name(name):
+    """The client's own name of a CLI tool name, or None for a tool not the client's."""
+    return name[len(PREFIX) :] if name.startswith(PREFIX) else None
+
+
+def input_schema(tool):
+    """The client's JSON Schema as the SDK takes it: an object schema with properties
+    (the SDK reads a dict without both keys as a {name: python type} map)."""
+    schema = dict(tool.input_schema or {})
+    schema.setdefault("type", "object")
+    schema.setdefault("properties", {})
+    return schema
+
+
+def tool_set_key(tools):
+    """What identifies a tool set: a process offers exactly the tools it started with."""
+    described = [[t.name, t.description, input_schema(t)] for t in sorted(tools or (), key=lambda t: t.name)]
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def mcp_content(block):
+    """A client tool_result block's content as the MCP result the handler returns."""
+    content = []
+    for part in block.content:
+        kind, source = part.get("type"), part.get("source") or {}
+        if kind == "text":
+            content.append({"type": "text", "text": part.get("text", "")})
+        elif kind in MEDIA_TYPES and source.get("type") == "base64":
+            content.append({"type": "image", "data": source.get("data", ""), "mimeType": source.get("media_type", "")})
+        else:
+            # What MCP cannot carry (documents, search results) still reaches the model as text.
+            content.append({"type": "text", "text": json.dumps(part)})
+    return {"content": content, "is_error": bool(block.is_error)}
+
+
+class ToolBridge:
+    """The client's tools for one CLI process, and the calls waiting for results."""
+
+    def __init__(self, tools):
+        self.tools = sorted(tools, key=lambda tool: tool.name)  # a stable prompt prefix
+        self.names = {tool.name for tool in self.tools}
+        self._results = {}  # tool_use_id -> Future of the handler's result
+        self._announced = deque()  # ids the hook saw whose handler has not started
+
+    def mcp_servers(self):
+        tools = [SdkMcpTool(tool.name, tool.description or tool.name, input_schema(tool), self._call) for tool in self.tools]
+        return {SERVER_NAME: create_sdk_mcp_server(SERVER_NAME, tools=tools)}
+
+    def allowed_tools(self):
+        return [cli_name(tool.name) for tool in self.tools]
+
+    def hooks(self):
+        return {"PreToolUse": [HookMatcher(matcher=f"^{PREFIX}", hooks=[self._announce])]}
+
+    def expect(self, tool_use_ids):
+        """The calls the client was sent: their results may arrive before the handlers run."""
+        for tool_use_id in tool_use_ids:
+            self._future(tool_use_id)
+
+    def waiting(self):
+        return [tool_use_id for tool_use_id, future in self._results.items() if not future.done()]
+
+    def resolve(self, block):
+        """Answer the call `block` (a client tool_result) is for; False if none waits."""
+        future = self._results.get(block.tool_use_id)
+        if future is None or future.done():
+            return False
+        future.set_result(mcp_content(block))
+        return True
+
+    def _future(self, tool_use_id):
+        if tool_use_id not in self._results:
+            self._results[tool_use_id] = asyncio.get_running_loop().create_future()
+        return self._results[tool_use_id]
+
+    async def _announce(self, hook_input, tool_use_id, context):
+        self._announced.append(tool_use_id)
+        return {}
+
+    async def _call(self, arguments):
+        return await self._future(self._announced.popleft())

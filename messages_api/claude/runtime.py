@@ -1,0 +1,176 @@
+"""The runtime state of every conversation, under one key (the conversation's id).
+
+A conversation's runtime is its turn lock, the CLI process it keeps alive between
+turns, and (with client tools) the CLI turn paused on the client's tool results.
+One registry owns them all and one reaper closes what has been idle too long; the
+admin and the live page read and stop them only through `describe` and `stop_soon`.
+
+A live process answers the next turn in ~0.05 s; resuming a cold one takes ~0.6 s
+and a new one ~1 s (DESIGN.md §1).
+"""
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from .runner import running_processes
+
+log = logging.getLogger("claude_proxy.runtime")
+
+
+@dataclass
+class PausedTurn:
+    """A CLI turn waiting in its tool handlers for the client's next request."""
+
+    turn: object  # runner.Turn: the SDK messages of the rest of the turn arrive on it
+    tool_use_ids: tuple
+    seen_message_ids: frozenset  # model turns the client already received
+    since: float = field(default_factory=time.monotonic)
+    since_wall: float = field(default_factory=time.time)
+
+
+@dataclass
+class ConversationRuntime:
+    conversation_id: int
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # holders and waiters of the lock; the entry goes when none are left
+    process: object = None  # a live runner.ClaudeProcess between turns
+    process_key: tuple = ()
+    session_id: str = ""  # the Claude session the live process holds
+    paused: PausedTurn | None = None
+    idle_since: float = field(default_factory=time.monotonic)
+
+    def take_process(self, session_id, process_key):
+        """The live process, if it holds `session_id` and was started alike; else None."""
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        if process.alive and self.session_id == session_id and self.process_key == process_key:
+            return process
+        process.stop()
+        return None
+
+    def take_paused(self):
+        paused, self.paused = self.paused, None
+        return paused
+
+    def keep(self, process, session_id, process_key, paused=None):
+        """Keep `process` for the next turn: idle, or paused on tool results."""
+        self.end()
+        self.process, self.session_id, self.process_key, self.paused = process, session_id, process_key, paused
+        self.idle_since = time.monotonic()
+
+    def end(self):
+        """Stop the live process, whatever it is doing (a paused turn ends with it)."""
+        process, self.process, self.paused = self.process, None, None
+        if process is not None:
+            process.stop()
+
+    @property
+    def idle(self):
+        """Keeps a process that no request holds or waits for."""
+        return self.process is not None and self.users == 0
+
+
+class Runtimes:
+    def __init__(self):
+        self._by_id = {}  # conversation id -> ConversationRuntime
+        self._reaper = None
+        self._loop = None
+
+    async def hold(self, conversation_id):
+        """Wait for the conversation's turn; the caller must `release` it."""
+        runtime = self._by_id.get(conversation_id)
+        if runtime is None:
+            runtime = self._by_id[conversation_id] = ConversationRuntime(conversation_id)
+        runtime.users += 1
+        try:
+            await runtime.lock.acquire()
+        except BaseException:
+            self._let_go(runtime)
+            raise
+        self._loop = asyncio.get_running_loop()
+        return runtime
+
+    def release(self, runtime):
+        runtime.lock.release()
+        runtime.idle_since = time.monotonic()
+        self._let_go(runtime)
+        self._enforce_cap()
+        if runtime.process is not None and (self._reaper is None or self._reaper.done()):
+            self._reaper = asyncio.get_running_loop().create_task(self._reap(), name="runtime-reaper")
+
+    def _let_go(self, runtime):
+        runtime.users -= 1
+        if runtime.users == 0 and runtime.process is None:
+            self._by_id.pop(runtime.conversation_id, None)
+
+    def _enforce_cap(self):
+        """At most CLAUDE_PROXY_MAX_LIVE idle processes: the least recently used go first.
+        A turn paused on tool results is not idle: the client is about to answer it."""
+        idle = sorted((r for r in self._by_id.values() if r.idle and r.paused is None), key=lambda r: r.idle_since)
+        for runtime in idle[: max(0, len(idle) - settings.CLAUDE_PROXY_MAX_LIVE)]:
+            self._end(runtime)
+
+    def _end(self, runtime):
+        runtime.end()
+        if runtime.users == 0:
+            self._by_id.pop(runtime.conversation_id, None)
+
+    def stop(self, conversation_id):
+        if (runtime := self._by_id.get(conversation_id)) is not None:
+            self._end(runtime)
+
+    def stop_soon(self, conversation_ids):
+        """Stop these conversations' processes; callable from any thread (the admin's)."""
+        if self._loop is not None:
+            for conversation_id in conversation_ids:
+                self._loop.call_soon_threadsafe(self.stop, conversation_id)
+
+    def running(self):
+        """Ids of the conversations that keep a live CLI process."""
+        return {cid for cid, runtime in list(self._by_id.items()) if runtime.process is not None and runtime.process.alive}
+
+    def waiting_for_tools(self):
+        """conversation id -> its PausedTurn, for the conversations waiting on tool results."""
+        return {cid: runtime.paused for cid, runtime in list(self._by_id.items()) if runtime.paused is not None}
+
+    def describe(self):
+        """Every CLI process: answering a turn, idle, or waiting for the client's tool results."""
+        now = time.monotonic()
+        kept = {id(r.process): r for r in list(self._by_id.values()) if r.idle}
+        described = []
+        for process in running_processes():
+            runtime = kept.get(id(process))
+            state = "answering"
+            if runtime is not None:
+                state = "waiting_for_tool_result" if runtime.paused else "idle"
+            described.append(
+                {
+                    "conversation_id": process.conversation_id,
+                    "claude_session_id": process.session_id,
+                    "state": state,
+                    "idle_seconds": round(now - runtime.idle_since) if runtime else None,
+                    "tool_use_ids": list(runtime.paused.tool_use_ids) if runtime and runtime.paused else [],
+                }
+            )
+        return described
+
+    async def _reap(self):
+        idle_limit, tool_wait = settings.CLAUDE_PROXY_LIVE_IDLE_SECONDS, settings.CLAUDE_PROXY_TOOL_WAIT
+        while any(r.process is not None for r in self._by_id.values()):
+            await asyncio.sleep(min(idle_limit, tool_wait, 30.0))
+            now = time.monotonic()
+            for runtime in list(self._by_id.values()):
+                if not runtime.idle:
+                    continue
+                limit = tool_wait if runtime.paused else idle_limit
+                if now - runtime.idle_since >= limit or not runtime.process.alive:
+                    log.info("closing the idle CLI process of conversation %s", runtime.conversation_id)
+                    self._end(runtime)
+
+
+runtimes = Runtimes()

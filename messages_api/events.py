@@ -1,0 +1,79 @@
+"""The SDK's messages read as the client's events: no I/O, no process, no request.
+
+`Translation.read(message)` returns the client events one SDK message yields (through
+an sse.EventFilter) and notes what the turn needs besides: the Claude session id, the
+usage, and everything about a failure, which it raises classified as an ApiError.
+"""
+
+from claude_agent_sdk import (
+    AssistantMessage,
+    ResultMessage,
+    StreamEvent,
+    SystemMessage,
+    TextBlock,
+    ThinkingBlock,
+    ToolUseBlock,
+)
+
+from .errors import classify
+
+OUTPUT_LIMIT = "max_output_tokens"  # AssistantMessage.error when the CLI stops resuming a cut answer
+
+
+def block_dict(block):
+    """An SDK content block as the API's dict, or None for what a client never sees."""
+    if isinstance(block, TextBlock):
+        return {"type": "text", "text": block.text}
+    if isinstance(block, ThinkingBlock):
+        return {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
+    if isinstance(block, ToolUseBlock):
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
+    return None
+
+
+class Translation:
+    def __init__(self, event_filter, failure, stderr=lambda: ""):
+        self.filter = event_filter
+        self.failure = failure  # errors.Failure, filled in as the CLI tells
+        self.stderr = stderr  # the CLI's stderr tail, read when a failure is classified
+        self.session_id = ""
+        self.usage = None
+
+    def read(self, message):
+        if isinstance(message, StreamEvent):
+            if message.parent_tool_use_id is None:  # a subagent's stream is not the client's
+                return self.filter.feed(message.event)
+        elif isinstance(message, SystemMessage):
+            self._on_system(message)
+        elif isinstance(message, AssistantMessage) and message.error:
+            self.failure.assistant_error = message.error
+            self.failure.text = " ".join(getattr(block, "text", "") for block in message.content).strip()
+        elif isinstance(message, AssistantMessage) and message.parent_tool_use_id is None:
+            blocks = [block_dict(block) for block in message.content]
+            return self.filter.feed_message(message.message_id, [b for b in blocks if b], message.stop_reason)
+        elif isinstance(message, ResultMessage):
+            return self._on_result(message)
+        return []
+
+    def _on_result(self, message):
+        self.usage = message.usage or {}
+        if self.failure.assistant_error == OUTPUT_LIMIT:
+            # The CLI resumed past max_tokens a few times, then gave up: the text so far
+            # is the answer, cut short as the API would cut it.
+            return self.filter.finish(message.usage, "max_tokens")
+        if message.is_error:
+            self.failure.api_error_status = message.api_error_status
+            self.failure.text = self.failure.text or message.result or ", ".join(message.errors or [])
+            self.failure.stderr = self.stderr()
+            raise classify(self.failure)
+        return self.filter.finish(message.usage, message.stop_reason)
+
+    def _on_system(self, message):
+        if message.subtype == "init":
+            self.session_id = message.data.get("session_id", "")
+        elif message.subtype == "api_retry":
+            self.failure.retry_error = message.data.get("error")
+            if self.failure.retry_error == "authentication_failed":
+                # Retrying a refused login only delays the answer: end the turn now.
+                self.failure.api_error_status = message.data.get("error_status")
+                raise classify(self.failure)

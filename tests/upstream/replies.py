@@ -102,14 +102,23 @@ def thinking_then_text(thought, content, **options):
 
 
 def tool_use(name, tool_input, *, tool_id=None, preamble="Let me check.", **options):
-    tool_id = tool_id or f"toolu_fake{next(_ids):04d}"
+    return tool_calls((name, tool_input, tool_id), preamble=preamble, **options)
+
+
+def tool_calls(*calls, preamble="Let me check.", **options):
+    """One model turn with a text block, then a tool_use block per (name, input, id)."""
     events = [_message_start(), *_text_block(0, preamble, 1)]
-    events += [
-        {"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": tool_id, "name": name, "input": {}}},
-        {"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": json.dumps(tool_input)}},
-        {"type": "content_block_stop", "index": 1},
-        *_finish("tool_use", 12),
-    ]
+    for index, (name, tool_input, tool_id) in enumerate(calls, start=1):
+        tool_id = tool_id or f"toolu_fake{next(_ids):04d}"
+        encoded = json.dumps(tool_input)
+        half = len(encoded) // 2  # the input arrives in two parts, as the API streams it
+        events += [
+            {"type": "content_block_start", "index": index, "content_block": {"type": "tool_use", "id": tool_id, "name": name, "input": {}}},
+            {"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": encoded[:half]}},
+            {"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": encoded[half:]}},
+            {"type": "content_block_stop", "index": index},
+        ]
+    events += _finish("tool_use", 12)
     return Reply(events=events, **options)
 
 

@@ -38,8 +38,14 @@ class Translation:
         self.stderr = stderr  # the CLI's stderr tail, read when a failure is classified
         self.session_id = ""
         self.usage = None
+        self.withdrawn = []  # client indices of blocks of an attempt the CLI gave up
 
     def read(self, message):
+        events = self._read(message)
+        self.withdrawn = self.filter.take_withdrawn()
+        return events
+
+    def _read(self, message):
         if isinstance(message, StreamEvent):
             if message.parent_tool_use_id is None:  # a subagent's stream is not the client's
                 return self.filter.feed(message.event)
@@ -72,6 +78,8 @@ class Translation:
         if message.subtype == "init":
             self.session_id = message.data.get("session_id", "")
         elif message.subtype == "api_retry":
+            # The call failed, maybe partway through its answer: what it said is void.
+            self.filter.abandon()
             self.failure.retry_error = message.data.get("error")
             if self.failure.retry_error == "authentication_failed":
                 # Retrying a refused login only delays the answer: end the turn now.

@@ -65,6 +65,8 @@ class EventFilter:
         self._last_delta = None
         self._turn_usage = {}
         self._turn_tool_ids = []  # this model turn's tool calls shown to the client
+        self._turn_first_index = 0  # the client index of this model turn's first block
+        self._withdrawn = []
         # Model turns an earlier response of the same CLI turn already showed.
         self._streamed_ids = set(seen_message_ids)
         self.finished = False
@@ -87,7 +89,9 @@ class EventFilter:
         self._index_map.clear()
         self._hidden.clear()
         self._turn_tool_ids = []
+        self._turn_first_index = self._next_index
         self._turn_usage = dict(event["message"].get("usage") or {})
+        self._last_delta = None
         self._streamed_ids.add(event["message"].get("id"))
         if self.started:
             return []
@@ -165,7 +169,12 @@ class EventFilter:
         return []
 
     def _on_message_stop(self, event):
-        stop_reason = ((self._last_delta or {}).get("delta") or {}).get("stop_reason")
+        if self._last_delta is None:
+            # A model turn ends with a stop_reason; the CLI closes a cut stream without
+            # one, then asks again.
+            self.abandon()
+            return []
+        stop_reason = self._last_delta["delta"].get("stop_reason")
         if stop_reason != "tool_use" or not self._turn_tool_ids or self.ended:
             return []
         # The model called the client's tools: the response ends here, and the CLI
@@ -174,6 +183,22 @@ class EventFilter:
         delta = copy.deepcopy(self._last_delta)
         delta["usage"] = _usage({**self._turn_usage, **(delta.get("usage") or {})})
         return [*self._close_open(), delta, {"type": "message_stop"}]
+
+    def abandon(self):
+        """The CLI gave up the model turn in progress to ask again: its blocks are void,
+        and the retry's blocks take their client indices."""
+        withdrawn = list(range(self._turn_first_index, self._next_index))
+        self._withdrawn += withdrawn
+        self._next_index = self._turn_first_index
+        self._open = [index for index in self._open if index not in withdrawn]
+        self._index_map.clear()
+        self._hidden.clear()
+        self._turn_tool_ids = []
+
+    def take_withdrawn(self):
+        """Client indices of blocks already produced for attempts the CLI gave up."""
+        withdrawn, self._withdrawn = self._withdrawn, []
+        return withdrawn
 
     def _close_open(self):
         closing = [{"type": "content_block_stop", "index": index} for index in self._open]
@@ -221,6 +246,12 @@ class MessageBuilder:
         elif kind == "message_delta":
             self.message.update(event["delta"])
             self.message["usage"] = {**self.message.get("usage", {}), **event.get("usage", {})}
+
+    def drop(self, indices):
+        """Forget blocks: an attempt the CLI abandoned is not part of the answer."""
+        for index in indices:
+            self._blocks.pop(index, None)
+            self._json.pop(index, None)
 
     def _apply(self, index, delta):
         block = self._blocks[index]

@@ -31,6 +31,9 @@ from .sse import PING, EventFilter, MessageBuilder, frame, hide_internal_tools
 log = logging.getLogger("claude_proxy.turns")
 
 CLIENT_CLOSED = ApiError(499, "client_closed", "The client closed the connection")
+ANSWER_WITHDRAWN = ApiError(
+    502, "api_error", "The upstream connection broke partway through the answer; retry the request"
+)
 RESUME_REFUSED = "No conversation found"  # the CLI's words when it has no transcript to resume
 
 ANSWERED = "answered"
@@ -57,6 +60,7 @@ class ClientTurn:
 
     def __init__(self, params, record, session, slot, process, turn, seen_message_ids=()):
         self.params = params
+        self.streaming = params.stream
         self.record = record
         self.session = session
         self.slot = slot
@@ -181,6 +185,12 @@ class ClientTurn:
             quiet = 0.0
             events = self.translation.read(message)
             self._note()
+            if self.translation.withdrawn:
+                if self.streaming:
+                    # Part of an answer the CLI gave up already reached the client: never
+                    # splice a retry onto it.
+                    raise ANSWER_WITHDRAWN
+                self.reply.drop(self.translation.withdrawn)
             for event in events:
                 self.reply.add(event)
                 yield event

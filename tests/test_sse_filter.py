@@ -444,3 +444,84 @@ def test_it_starts_the_message_from_a_whole_message_when_nothing_streamed():
     assert events[0]["type"] == "message_start"
     assert (events[0]["message"]["id"], events[0]["message"]["model"]) == ("msg_7", CLIENT_MODEL)
     assert [event["type"] for event in events[1:]] == ["content_block_start", "content_block_delta", "content_block_stop"]
+
+
+def test_it_withdraws_a_model_turn_the_cli_closed_without_a_stop_reason():
+    event_filter = EventFilter(CLIENT_MODEL)
+    cut = [message_start("msg_cut"), text_start(0), text_delta(0, "c0 c1 "), block_stop(0), {"type": "message_stop"}]
+
+    seen = feed_all(event_filter, cut)
+    withdrawn = event_filter.take_withdrawn()
+    retried = feed_all(event_filter, [message_start("msg_retry"), text_start(0), text_delta(0, "Hello"), block_stop(0)])
+
+    assert seen == [message_start("msg_cut", model=CLIENT_MODEL), text_start(0), text_delta(0, "c0 c1 "), block_stop(0)]
+    assert withdrawn == [0]
+    assert retried == [text_start(0), text_delta(0, "Hello"), block_stop(0)]  # the same index again
+    assert event_filter.take_withdrawn() == []
+
+
+def test_it_withdraws_the_blocks_of_an_attempt_the_cli_retries():
+    event_filter = EventFilter(CLIENT_MODEL)
+    feed_all(event_filter, [message_start(), text_start(0), text_delta(0, "Half an ans")])
+
+    event_filter.abandon()
+
+    assert event_filter.take_withdrawn() == [0]
+    assert event_filter.finish() == [message_delta("end_turn", output_tokens=5) | {"usage": {}}, {"type": "message_stop"}]
+
+
+def test_it_withdraws_nothing_when_the_attempt_had_no_blocks_yet():
+    event_filter = EventFilter(CLIENT_MODEL)
+    feed_all(event_filter, [message_start()])
+
+    event_filter.abandon()
+
+    assert event_filter.take_withdrawn() == []
+
+
+def test_it_pauses_on_client_tool_calls_and_renames_them():
+    event_filter = EventFilter(CLIENT_MODEL, tool_routing=lambda name: name.removeprefix("mcp__client__") if name.startswith("mcp__client__") else None)
+
+    seen = feed_all(
+        event_filter,
+        [
+            message_start(),
+            tool_start(0, "mcp__client__read", "toolu_a"),
+            json_delta(0, '{"path": "a"}'),
+            block_stop(0),
+            tool_start(1, "mcp__other__x", "toolu_hidden"),
+            block_stop(1),
+            message_delta("tool_use", output_tokens=9),
+            {"type": "message_stop"},
+        ],
+    )
+
+    assert seen == [
+        message_start(model=CLIENT_MODEL),
+        tool_start(0, "read", "toolu_a"),
+        json_delta(0, '{"path": "a"}'),
+        block_stop(0),
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+            "usage": {"input_tokens": 3, "output_tokens": 9, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+        },
+        {"type": "message_stop"},
+    ]
+    assert event_filter.paused_on == ("toolu_a",)
+    assert event_filter.ended
+
+
+def test_it_does_not_pause_on_a_tool_use_turn_of_hidden_tools_only():
+    event_filter = EventFilter(CLIENT_MODEL)
+
+    feed_all(event_filter, [message_start(), tool_start(0, "mcp__opencode__read"), block_stop(0), message_delta("tool_use"), {"type": "message_stop"}])
+
+    assert event_filter.paused_on == ()
+
+
+def test_it_skips_model_turns_an_earlier_response_already_showed():
+    event_filter = EventFilter(CLIENT_MODEL, seen_message_ids={"msg_1"})
+
+    assert event_filter.feed_message("msg_1", [{"type": "text", "text": "Shown before."}], "tool_use") == []
+    assert event_filter.feed(message_start("msg_2")) == [message_start("msg_2", model=CLIENT_MODEL)]

@@ -146,6 +146,9 @@ class FakeUpstream:
                     time.sleep(reply.hang)
                 if reply.error:
                     return self._send_json(reply.status, reply.error)
+                if not stream and reply.cut_after is not None:
+                    self.connection.shutdown(2)  # a cut reply is cut however it is asked for
+                    return
                 if not stream:
                     return self._send_json(200, reply.as_message())
                 self.send_response(200)

@@ -39,6 +39,7 @@ class Translation:
         self.session_id = ""
         self.usage = None
         self.withdrawn = []  # client indices of blocks of an attempt the CLI gave up
+        self.last_entry = ""  # uuid of the latest assistant message: a point to resume at
 
     def read(self, message):
         events = self._read(message)
@@ -55,6 +56,7 @@ class Translation:
             self.failure.assistant_error = message.error
             self.failure.text = " ".join(getattr(block, "text", "") for block in message.content).strip()
         elif isinstance(message, AssistantMessage) and message.parent_tool_use_id is None:
+            self.last_entry = message.uuid or self.last_entry
             blocks = [block_dict(block) for block in message.content]
             return self.filter.feed_message(message.message_id, [b for b in blocks if b], message.stop_reason)
         elif isinstance(message, ResultMessage):

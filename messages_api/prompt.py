@@ -17,10 +17,23 @@ def _tool_result_text(content):
     return "\n".join(part.get("text", "") for part in content if part.get("type") == "text")
 
 
+def without_cache_marks(value):
+    """A block with no cache_control marks at any depth: the client's marks would add to
+    the CLI's own and overflow the API's limit of 4."""
+    if isinstance(value, list):
+        return [without_cache_marks(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_cache_marks(item) for key, item in value.items() if key != "cache_control"}
+    return value
+
+
 def _media(block):
-    # The client's cache_control marks would add to the CLI's own and overflow the API's limit of 4.
-    fields = block if isinstance(block, dict) else block.model_dump()
-    return {key: value for key, value in fields.items() if key != "cache_control"}
+    return without_cache_marks(block if isinstance(block, dict) else block.model_dump())
+
+
+def api_blocks(message):
+    """A client message's content as the API's blocks, for the CLI to send as they are."""
+    return [without_cache_marks(block.model_dump()) for block in message.content if block.type != "thinking"]
 
 
 def block_parts(block):

@@ -40,7 +40,12 @@ class Session:
             self._closed = True
             runtimes.release(self.runtime)
 
-    async def close(self, *, ok, claude_session_id="", model="", reply=None, waiting_on=()):
+    @property
+    def waiting_on(self):
+        """Ids of the client's tool calls the conversation's Claude session waits on."""
+        return [call["id"] for call in self.conversation.pending_tool_calls]
+
+    async def close(self, *, ok, claude_session_id="", model="", reply=None, waiting_on=(), resume_at=""):
         """Write what the turn left: the history Claude holds now (or that it is
         unknown, after a failure), and the tool calls the conversation waits on."""
         if self._closed:
@@ -56,6 +61,7 @@ class Session:
                     reply_digest=lineage_rules.reply_digest(reply or []),
                     lineage=self.lineage.kind,
                     waiting_on=[block for block in reply or [] if block.get("id") in waiting_on],
+                    resume_at=resume_at,
                 )
             else:
                 await record_failed_turn(self.conversation, lineage=self.lineage.kind)
@@ -63,18 +69,18 @@ class Session:
             runtimes.release(self.runtime)
 
 
-def paused_results(paused, new_messages, index):
-    """The tool_result blocks that answer a paused CLI turn, or None if the new messages
-    do not continue it (then the conversation starts over). A reply that leaves one
-    of the paused calls unanswered is refused, as the API refuses it; `index` is the
-    reply's place in the request's messages."""
-    if paused is None or len(new_messages) != 1 or new_messages[0].role != "user":
+def tool_results(waiting_on, new_messages, index):
+    """The tool_result blocks that answer the tool calls (ids) a conversation waits on,
+    or None if the new messages do not continue it (then the conversation starts
+    over). A reply that leaves one of the calls unanswered is refused, as the API
+    refuses it; `index` is the reply's place in the request's messages."""
+    if not waiting_on or len(new_messages) != 1 or new_messages[0].role != "user":
         return None
     results = [block for block in new_messages[0].content if block.type == "tool_result"]
     if not results:
         return None
     answered = {block.tool_use_id for block in results}
-    if missing := [tool_use_id for tool_use_id in paused.tool_use_ids if tool_use_id not in answered]:
+    if missing := [tool_use_id for tool_use_id in waiting_on if tool_use_id not in answered]:
         raise invalid_request(
             f"messages.{index}.content: tool_use ids were found without tool_result blocks: {', '.join(missing)}"
         )

@@ -24,8 +24,8 @@ from .claude.runner import ClaudeProcess, TurnEnded
 from .claude.runtime import PausedTurn
 from .errors import ApiError, Failure, classify
 from .events import Translation
-from .prompt import render_messages, user_message
-from .sessions import open_session, paused_results
+from .prompt import api_blocks, render_messages, user_message
+from .sessions import open_session, tool_results
 from .sse import PING, EventFilter, MessageBuilder, frame, hide_internal_tools
 
 log = logging.getLogger("claude_proxy.turns")
@@ -150,6 +150,7 @@ class ClientTurn:
             model=self.params.model,
             reply=reply,
             waiting_on=outcome.tool_use_ids,
+            resume_at=self.translation.last_entry,
         )
 
     def discard(self):
@@ -220,31 +221,38 @@ def process_key(params):
     return (cli_model(params.model), client_tools.tool_set_key(params.tools))
 
 
-def _spawn(params, conversation_id, resume=None):
+def _spawn(params, conversation_id, resume=None, resume_at=None):
     tools = client_tools.ToolBridge(params.tools) if params.tools else None
-    options = build_options(params, tools=tools, resume=resume, session_store=DjangoSessionStore())
+    options = build_options(params, tools=tools, resume=resume, resume_at=resume_at, session_store=DjangoSessionStore())
     return ClaudeProcess(options, conversation_id, tools=tools).start()
 
 
 def _resume_paused(params, record, session, slot):
-    """The client's tool results for a CLI turn paused on them: resolve the waiting
-    handlers and read the rest of that turn. None when there is no such turn."""
-    runtime = session.runtime
+    """The client's tool results for the tool calls the conversation waits on: they
+    resolve the handlers of the paused CLI turn, whose rest is the answer. When the
+    process that waited is gone, a new one resumes the session at those calls and is
+    sent the results as they came. None when the request brings no such results."""
+    runtime, conversation = session.runtime, session.conversation
     results = None
     if session.lineage.resumes:
         new_messages = params.messages[session.lineage.first_new :]
-        results = paused_results(runtime.paused, new_messages, len(params.messages) - 1)
+        results = tool_results(session.waiting_on, new_messages, len(params.messages) - 1)
     paused = runtime.take_paused()
     if results is None:
         if paused is not None:
             runtime.end()  # the client went another way: the paused CLI turn is of no use
         return None
-    process = runtime.take_process(session.resume_id, process_key(params))
-    if process is None:
-        return None
-    for block in results:
-        process.tools.resolve(block)
     record.tool_results = [{"tool_use_id": block.tool_use_id, "is_error": block.is_error} for block in results]
+    process = runtime.take_process(session.resume_id, process_key(params)) if paused else None
+    if process is None or not process.alive:
+        log.info("the CLI turn waiting on %s is gone; resuming at its tool calls", session.waiting_on)
+        process = _spawn(params, conversation.id, resume=session.resume_id, resume_at=conversation.resume_at)
+        turn = process.submit(user_message(api_blocks(new_messages[0])))
+        return ClientTurn(params, record, session, slot, process, turn)
+    besides = [block.text for block in new_messages[0].content if block.type == "text"]
+    for block in results:
+        # What the client wrote beside its results reaches the model with the last one.
+        process.tools.resolve(block, besides if block is results[-1] else ())
     return ClientTurn(params, record, session, slot, process, paused.turn, paused.seen_message_ids)
 
 

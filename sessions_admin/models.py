@@ -132,6 +132,9 @@ class Conversation(models.Model):
     # The client's tool calls Claude waits on ({id, name}), and since when.
     pending_tool_calls = models.JSONField(default=list, blank=True)
     waiting_since = models.DateTimeField(null=True, blank=True)
+    # The transcript entry (the assistant message with those calls) where a new process
+    # resumes the session when the one that waited is gone.
+    resume_at = models.CharField(max_length=64, blank=True)
     created = models.DateTimeField(default=timezone.now)
     last_used = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(db_index=True)

@@ -41,9 +41,12 @@ async def find_or_start_conversation(key_kind, key, scope, *, model, workdir):
     return conversation
 
 
-async def record_turn(conversation, *, claude_session_id, model, message_hashes, reply_digest, lineage, waiting_on=()):
+async def record_turn(
+    conversation, *, claude_session_id, model, message_hashes, reply_digest, lineage, waiting_on=(), resume_at=""
+):
     """A turn answered: the conversation now holds these messages and this answer,
-    and waits for the results of the tool calls `waiting_on` (tool_use blocks)."""
+    and waits for the results of the tool calls `waiting_on` (tool_use blocks), which
+    Claude's transcript holds up to the entry `resume_at`."""
     if claude_session_id and claude_session_id != conversation.claude_session_id:
         conversation.previous_session_id = conversation.claude_session_id
         conversation.claude_session_id = claude_session_id
@@ -55,6 +58,7 @@ async def record_turn(conversation, *, claude_session_id, model, message_hashes,
     conversation.pending_tool_calls = [{"id": block["id"], "name": block["name"]} for block in waiting_on]
     conversation.status = "awaiting_tool_result" if waiting_on else "ready"
     conversation.waiting_since = timezone.now() if waiting_on else None
+    conversation.resume_at = resume_at if waiting_on else ""
     await _touch(conversation)
 
 
@@ -66,6 +70,7 @@ async def record_failed_turn(conversation, *, lineage):
     conversation.last_lineage = lineage
     conversation.pending_tool_calls = []
     conversation.waiting_since = None
+    conversation.resume_at = ""
     conversation.status = "failed"
     await _touch(conversation)
 

@@ -58,22 +58,28 @@ def test_it_gives_the_official_client_a_rate_limit_error(proxy, upstream):
     assert "usage limit" in caught.value.body["error"]["message"]
 
 
-def test_it_streams_the_answer_the_cli_fetched_again_after_a_dropped_stream(proxy, upstream):
-    # The CLI asks once more without streaming when a stream breaks.
+def test_it_never_splices_the_answer_the_cli_fetched_again_after_a_dropped_stream(proxy, upstream):
+    # The CLI asks once more without streaming when a stream breaks; part of the
+    # broken attempt already reached the client, so the stream ends with an error.
     upstream.enqueue(replies.cut("This answer is cut off mid"), replies.text("The whole answer."))
 
     response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(), timeout=60)
 
     events = sse_events(response.content)
     assert [name for name, _ in events].count("message_start") == 1
-    texts = [data["delta"]["text"] for name, data in events if name == "content_block_delta"]
-    assert texts[-1] == "The whole answer."
-    starts = [data["index"] for name, data in events if name == "content_block_start"]
-    assert starts == [0, 1]
-    assert events[-2][1]["delta"]["stop_reason"] == "end_turn"
-    assert events[-1] == ("message_stop", {"type": "message_stop"})
-    [streamed, fetched_again] = upstream.message_requests()
-    assert (streamed.body["stream"], fetched_again.body.get("stream", False)) == (True, False)
+    assert [data["index"] for name, data in events if name == "content_block_start"] == [0]
+    assert events[-1][0] == "error"
+    assert "The whole answer." not in response.text
+    assert logged(response.headers["x-request-id"]).status == 502
+
+
+def test_it_answers_json_with_the_answer_the_cli_fetched_again_after_a_dropped_stream(proxy, upstream):
+    upstream.enqueue(replies.cut("This answer is cut off mid"), replies.text("The whole answer."))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=60)
+
+    assert response.json()["content"] == [{"type": "text", "text": "The whole answer."}]
+    assert response.json()["stop_reason"] == "end_turn"
 
 
 def test_it_ends_the_stream_with_an_error_event_when_the_answer_fails_midway(proxy, upstream):

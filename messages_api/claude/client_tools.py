@@ -45,8 +45,9 @@ def tool_set_key(tools):
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def mcp_content(block):
-    """A client tool_result block's content as the MCP result the handler returns."""
+def mcp_content(block, besides=()):
+    """A client tool_result block's content (and texts the client sent beside it) as
+    the MCP result the handler returns."""
     content = []
     for part in block.content:
         kind, source = part.get("type"), part.get("source") or {}
@@ -57,6 +58,7 @@ def mcp_content(block):
         else:
             # What MCP cannot carry (documents, search results) still reaches the model as text.
             content.append({"type": "text", "text": json.dumps(part)})
+    content += [{"type": "text", "text": text} for text in besides]
     return {"content": content, "is_error": bool(block.is_error)}
 
 
@@ -87,13 +89,11 @@ class ToolBridge:
     def waiting(self):
         return [tool_use_id for tool_use_id, future in self._results.items() if not future.done()]
 
-    def resolve(self, block):
-        """Answer the call `block` (a client tool_result) is for; False if none waits."""
-        future = self._results.get(block.tool_use_id)
-        if future is None or future.done():
-            return False
-        future.set_result(mcp_content(block))
-        return True
+    def resolve(self, block, besides=()):
+        """Answer the call `block` (a client tool_result) is for."""
+        future = self._future(block.tool_use_id)
+        if not future.done():
+            future.set_result(mcp_content(block, besides))
 
     def _future(self, tool_use_id):
         if tool_use_id not in self._results:

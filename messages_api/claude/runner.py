@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections import deque
 
+import psutil
 from claude_agent_sdk import ClaudeSDKClient
 
 log = logging.getLogger("claude_proxy.runner")
@@ -21,6 +22,15 @@ _running = set()  # every CLI process started and not yet ended
 
 def running_processes():
     return list(_running)
+
+
+def kill_orphans():
+    """Kill the CLI processes this server started that are still running: without
+    their server they would finish a turn paused on a tool call with an error, and
+    call the model for nothing."""
+    for child in psutil.Process().children():
+        if "claude" in " ".join(child.cmdline()):
+            child.kill()
 
 
 class TurnEnded(Exception):
@@ -60,7 +70,7 @@ class ClaudeProcess:
         self.options = options
         self._inbox = asyncio.Queue()
         self._task = None
-        self._playing = False
+        self._playing = None  # the Turn in progress
 
     @property
     def alive(self):
@@ -85,22 +95,20 @@ class ClaudeProcess:
         self._inbox.put_nowait(None)
 
     def stop(self):
-        """End the process now: at once if a turn is still in progress (one paused on
-        the client's tool results never ends by itself), else as `close` does."""
-        if self._playing and self._task is not None:
-            self._task.cancel()
-        else:
-            self.close()
+        """End the process even if a turn is in progress (one paused on the client's tool
+        results never ends by itself): interrupt it, so the CLI calls the model no more."""
+        if self._playing is not None:
+            self._playing.interrupt()
+        self.close()
 
     async def _own(self):
         turn = None
         try:
             async with ClaudeSDKClient(self.options) as client:
                 while (turn := await self._inbox.get()) is not None:
-                    self._playing = True
+                    self._playing = turn
                     await self._play(client, turn)
-                    self._playing = False
-                    turn = None
+                    self._playing = turn = None
         except (Exception, asyncio.CancelledError) as exc:
             # The CLI died, never started, or was stopped: whoever waits must hear it.
             log.info("claude process ended: %r", exc)

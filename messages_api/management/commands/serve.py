@@ -104,6 +104,9 @@ class Command(BaseCommand):
         ).run()
         # Daphne has stopped (SIGTERM, Ctrl-C). anyio's worker threads, which the SDK
         # uses, idle for 10 s before they end and would hold the process that long.
+        from messages_api.claude.runner import kill_orphans
+
+        kill_orphans()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)

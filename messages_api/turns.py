@@ -11,9 +11,12 @@ before any output is a proper HTTP status; after that, it is an SSE `error` even
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 
+from claude_agent_sdk import project_key_for_directory
 from django.conf import settings
+from django.utils import timezone
 
 from sessions_admin.store import DjangoSessionStore
 
@@ -24,7 +27,8 @@ from .claude.runner import ClaudeProcess, TurnEnded
 from .claude.runtime import PausedTurn
 from .errors import ApiError, Failure, classify
 from .events import Translation
-from .prompt import api_blocks, render_messages, user_message
+from .history import prompt_content, split, transcript
+from .prompt import api_blocks, user_message
 from .sessions import open_session, tool_results
 from .sse import PING, EventFilter, MessageBuilder, frame, hide_internal_tools
 
@@ -221,9 +225,10 @@ def process_key(params):
     return (cli_model(params.model), client_tools.tool_set_key(params.tools))
 
 
-def _spawn(params, conversation_id, resume=None, resume_at=None):
+def _spawn(params, conversation_id, resume=None, resume_at=None, fork=False):
     tools = client_tools.ToolBridge(params.tools) if params.tools else None
-    options = build_options(params, tools=tools, resume=resume, resume_at=resume_at, session_store=DjangoSessionStore())
+    store = DjangoSessionStore()
+    options = build_options(params, tools=tools, resume=resume, resume_at=resume_at, fork=fork, session_store=store)
     return ClaudeProcess(options, conversation_id, tools=tools).start()
 
 
@@ -246,7 +251,7 @@ def _resume_paused(params, record, session, slot):
     process = runtime.take_process(session.resume_id, process_key(params)) if paused else None
     if process is None or not process.alive:
         log.info("the CLI turn waiting on %s is gone; resuming at its tool calls", session.waiting_on)
-        process = _spawn(params, conversation.id, resume=session.resume_id, resume_at=conversation.resume_at)
+        process = _spawn(params, conversation.id, resume=session.resume_id, resume_at=conversation.resume_at, fork=True)
         turn = process.submit(user_message(api_blocks(new_messages[0])))
         return ClientTurn(params, record, session, slot, process, turn)
     besides = [block.text for block in new_messages[0].content if block.type == "text"]
@@ -256,17 +261,27 @@ def _resume_paused(params, record, session, slot):
     return ClientTurn(params, record, session, slot, process, paused.turn, paused.seen_message_ids)
 
 
-def _start(params, record, session, slot):
-    """A new CLI turn: the live process or a new one is sent the messages it lacks."""
-    conversation, resumed = session.conversation, session.resume_id is not None
-    process = None
-    if resumed:
+async def _seed(history, params):
+    """A new Claude session holding `history`: (its id, its last entry)."""
+    session_id, workdir = str(uuid.uuid4()), settings.CLAUDE_PROXY_WORKDIR
+    entries = transcript(history, session_id=session_id, cwd=workdir, model=params.model, now=timezone.now())
+    await DjangoSessionStore().append({"project_key": project_key_for_directory(workdir), "session_id": session_id}, entries)
+    return session_id, entries[-1]["uuid"]
+
+
+async def _start(params, record, session, slot):
+    """A new CLI turn: the live process, or a new one, is sent the messages it lacks.
+    A fresh session with history resumes a transcript written from that history."""
+    process, resume_at = None, None
+    if session.resume_id:
         process = session.runtime.take_process(session.resume_id, process_key(params))
+        resume, prompt = session.resume_id, params.messages[session.lineage.first_new :]
     else:
         session.runtime.end()
-    process = process or _spawn(params, conversation.id, resume=session.resume_id)
-    messages = params.messages[session.lineage.first_new :] if resumed else params.messages
-    turn = process.submit(user_message(render_messages(messages)))
+        history, prompt = split(params.messages)
+        resume, resume_at = await _seed(history, params) if history else (None, None)
+    process = process or _spawn(params, session.conversation.id, resume=resume, resume_at=resume_at)
+    turn = process.submit(user_message(prompt_content(prompt)))
     return ClientTurn(params, record, session, slot, process, turn)
 
 
@@ -283,7 +298,7 @@ async def start_turn(params, record, headers):
     # Waiting counts from the start: for the conversation's previous turn, then for a slot.
     record.queue_wait_ms = round((time.monotonic() - waiting_since) * 1000)
     try:
-        turn = _resume_paused(params, record, session, slot) or _start(params, record, session, slot)
+        turn = _resume_paused(params, record, session, slot) or await _start(params, record, session, slot)
     except BaseException:
         slot.release()
         session.abandon()
@@ -299,7 +314,7 @@ async def start_turn(params, record, headers):
         log.info("resume of %s refused; starting a fresh session", session.resume_id)
         turn.discard()
         session.start_fresh()
-        turn = _start(params, record, session, slot)
+        turn = await _start(params, record, session, slot)
         try:
             await turn.begin()
         except ApiError as error:

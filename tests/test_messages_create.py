@@ -92,7 +92,7 @@ def test_it_keeps_the_request_id_the_client_sent(proxy, upstream):
     assert logged("client-chosen-id-1").status == 200
 
 
-def test_it_replays_a_history_as_human_and_assistant_parts(proxy, upstream):
+def test_it_replays_a_history_as_real_messages(proxy, upstream):
     body = message_body(stream=False)
     body["messages"] = [
         {"role": "user", "content": "My name is Ada."},
@@ -103,7 +103,7 @@ def test_it_replays_a_history_as_human_and_assistant_parts(proxy, upstream):
     httpx.post(f"{proxy.url}/v1/messages", json=body, timeout=60)
 
     [sent] = upstream.message_requests()
-    assert sent.user_texts()[0] == "Human:\nMy name is Ada.\n\nAssistant:\nHello Ada.\n\nHuman:\nWhat is my name?"
+    assert sent.history() == [("user", "My name is Ada."), ("assistant", "Hello Ada."), ("user", "What is my name?")]
 
 
 def test_it_sends_images_to_the_model_as_image_blocks(proxy, upstream):

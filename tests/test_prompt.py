@@ -1,10 +1,16 @@
-"""What the CLI is sent: the client's conversation as one user message."""
+"""What the CLI is sent: the client's blocks as the API's own, the history as a
+transcript, and the user messages after it as the prompt."""
 
-from messages_api.prompt import block_parts, render_messages, user_message
+from datetime import datetime, timezone
+
+from messages_api.history import prompt_content, split, transcript
+from messages_api.prompt import api_blocks, user_message
 from messages_api.schemas import MessagesRequest
 
 PNG = {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}
 PDF = {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQ="}
+CACHE = {"cache_control": {"type": "ephemeral"}}
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
 
 def messages(*items):
@@ -19,150 +25,102 @@ def assistant(content):
     return {"role": "assistant", "content": content}
 
 
+def tool_use(tool_id, name="read", tool_input=None):
+    return {"type": "tool_use", "id": tool_id, "name": name, "input": tool_input or {"path": "a.txt"}}
+
+
+def tool_result(tool_id, content, **fields):
+    return {"type": "tool_result", "tool_use_id": tool_id, "content": content, **fields}
+
+
 def test_it_sends_one_user_string_message_as_the_plain_string():
-    assert render_messages(messages(user("What is 2 + 2?"))) == "What is 2 + 2?"
+    assert prompt_content(messages(user("What is 2 + 2?"))) == "What is 2 + 2?"
 
 
-def test_it_joins_the_text_blocks_of_one_user_message_with_newlines():
+def test_it_keeps_several_text_blocks_as_blocks():
     content = [{"type": "text", "text": "First."}, {"type": "text", "text": "Second."}]
 
-    assert render_messages(messages(user(content))) == "First.\nSecond."
+    assert prompt_content(messages(user(content))) == content
 
 
-def test_it_renders_several_messages_as_human_and_assistant_parts():
-    rendered = render_messages(
-        messages(
-            user("Hi."),
-            assistant("Hello! How can I help?"),
-            user([{"type": "text", "text": "Line one."}, {"type": "text", "text": "Line two."}]),
-        )
+def test_it_keeps_images_and_documents_in_place_without_cache_marks():
+    content = [
+        {"type": "text", "text": "Look:"},
+        {"type": "image", "source": PNG, **CACHE},
+        {"type": "document", "source": PDF, **CACHE},
+    ]
+
+    assert prompt_content(messages(user(content))) == [
+        {"type": "text", "text": "Look:"},
+        {"type": "image", "source": PNG},
+        {"type": "document", "source": PDF},
+    ]
+
+
+def test_it_keeps_tool_results_as_blocks_with_their_ids_and_errors():
+    [message] = messages(
+        user([tool_result("toolu_1", "file text", **CACHE), tool_result("toolu_2", [{"type": "image", "source": PNG, **CACHE}], is_error=True)])
     )
 
-    assert rendered == "Human:\nHi.\n\nAssistant:\nHello! How can I help?\n\nHuman:\nLine one.\nLine two."
-
-
-def test_it_labels_a_single_assistant_message():
-    assert render_messages(messages(assistant("Sure."))) == "Assistant:\nSure."
-
-
-def test_it_keeps_an_image_in_place_and_strips_its_cache_control():
-    image = {"type": "image", "source": PNG, "cache_control": {"type": "ephemeral"}}
-    content = [
-        {"type": "text", "text": "Before one."},
-        {"type": "text", "text": "Before two."},
-        image,
-        {"type": "text", "text": "After."},
-    ]
-
-    assert render_messages(messages(user(content))) == [
-        {"type": "text", "text": "Before one.\nBefore two."},
-        {"type": "image", "source": PNG},
-        {"type": "text", "text": "After."},
+    assert api_blocks(message) == [
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "file text"}], "is_error": False},
+        {"type": "tool_result", "tool_use_id": "toolu_2", "content": [{"type": "image", "source": PNG}], "is_error": True},
     ]
 
 
-def test_it_keeps_an_image_in_place_across_several_messages():
-    rendered = render_messages(
+def test_it_leaves_thinking_out_and_keeps_blocks_it_does_not_know():
+    [message] = messages(assistant([{"type": "thinking", "thinking": "hmm", "signature": "s"}, {"type": "redacted_thinking", "data": "xyz"}]))
+
+    assert api_blocks(message) == [{"type": "redacted_thinking", "data": "xyz"}]
+
+
+def test_it_joins_the_user_messages_after_the_history_into_one_prompt():
+    history, prompt = split(messages(user("One."), assistant("Two."), user("Three."), user([{"type": "image", "source": PNG}])))
+
+    assert [m.role for m in history] == ["user", "assistant"]
+    assert prompt_content(prompt) == [{"type": "text", "text": "Three."}, {"type": "image", "source": PNG}]
+
+
+def test_it_has_no_history_before_the_first_assistant_message():
+    history, prompt = split(messages(user("One."), user("Two.")))
+
+    assert (history, [m.role for m in prompt]) == ([], ["user", "user"])
+
+
+def test_it_leaves_a_final_assistant_message_out():
+    history, prompt = split(messages(user("One."), assistant("Two."), user("Three."), assistant("Prefill")))
+
+    assert [m.role for m in history] == ["user", "assistant"]
+    assert prompt_content(prompt) == "Three."
+
+
+def test_it_writes_the_history_as_a_chained_transcript():
+    history, _ = split(
         messages(
-            user([{"type": "text", "text": "Look:"}, {"type": "image", "source": PNG}]),
-            assistant("A cat."),
+            user("Read a.txt"),
+            assistant([{"type": "text", "text": "Reading.", **CACHE}, tool_use("toolu_1")]),
+            user([tool_result("toolu_1", "hello")]),
+            assistant("It says hello."),
             user("Thanks."),
         )
     )
 
-    assert rendered == [
-        {"type": "text", "text": "Human:\nLook:"},
-        {"type": "image", "source": PNG},
-        {"type": "text", "text": "\nAssistant:\nA cat.\n\nHuman:\nThanks."},
+    entries = transcript(history, session_id="sess-1", cwd="/work", model="claude-sonnet-4-5", now=NOW)
+
+    assert [entry["type"] for entry in entries] == ["user", "assistant", "user", "assistant"]
+    assert [entry["parentUuid"] for entry in entries] == [None] + [entry["uuid"] for entry in entries[:-1]]
+    assert len({entry["uuid"] for entry in entries}) == 4
+    assert {(e["sessionId"], e["cwd"], e["timestamp"], e["isSidechain"]) for e in entries} == {
+        ("sess-1", "/work", "2026-11-25T12:00:00Z", False)
+    }
+    assert entries[0]["message"] == {"role": "user", "content": [{"type": "text", "text": "Read a.txt"}]}
+    call = entries[1]["message"]
+    assert (call["role"], call["type"], call["model"], call["stop_reason"]) == ("assistant", "message", "claude-sonnet-4-5", "tool_use")
+    assert call["content"] == [{"type": "text", "text": "Reading."}, tool_use("toolu_1")]
+    assert entries[2]["message"]["content"] == [
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "hello"}], "is_error": False}
     ]
-
-
-def test_it_keeps_a_document_in_place_and_strips_its_cache_control():
-    document = {"type": "document", "source": PDF, "title": "Report", "cache_control": {"type": "ephemeral"}}
-    content = [{"type": "text", "text": "Summarize:"}, document, {"type": "text", "text": "Briefly."}]
-
-    assert render_messages(messages(user(content))) == [
-        {"type": "text", "text": "Summarize:"},
-        {"type": "document", "source": PDF, "title": "Report"},
-        {"type": "text", "text": "Briefly."},
-    ]
-
-
-def test_it_sends_a_lone_image_as_a_one_block_list():
-    assert render_messages(messages(user([{"type": "image", "source": PNG}]))) == [{"type": "image", "source": PNG}]
-
-
-def test_it_renders_tool_use_and_tool_result_as_text():
-    rendered = render_messages(
-        messages(
-            user("Weather in Paris?"),
-            assistant(
-                [
-                    {"type": "text", "text": "Checking."},
-                    {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris", "days": 2}},
-                ]
-            ),
-            user([{"type": "tool_result", "tool_use_id": "toolu_1", "content": "18C, sunny"}]),
-        )
-    )
-
-    assert rendered == (
-        "Human:\nWeather in Paris?\n\n"
-        'Assistant:\nChecking.\n[Tool Use: get_weather({"city": "Paris", "days": 2})]\n\n'
-        "Human:\n[Tool Result for toolu_1: 18C, sunny]"
-    )
-
-
-def test_it_marks_an_error_tool_result():
-    [message] = messages(user([{"type": "tool_result", "tool_use_id": "toolu_2", "content": "timed out", "is_error": True}]))
-
-    assert block_parts(message.content[0]) == ["[Tool Result for toolu_2 (error): timed out]"]
-
-
-def test_it_joins_the_text_parts_of_a_tool_result_list_and_skips_the_rest():
-    content = [
-        {"type": "text", "text": "line 1"},
-        {"type": "search_result", "title": "ignored"},
-        {"type": "text", "text": "line 2"},
-    ]
-    [message] = messages(user([{"type": "tool_result", "tool_use_id": "toolu_3", "content": content}]))
-
-    assert block_parts(message.content[0]) == ["[Tool Result for toolu_3: line 1\nline 2]"]
-
-
-def test_it_keeps_an_image_from_a_tool_result_after_its_text():
-    content = [{"type": "text", "text": "Screenshot:"}, {"type": "image", "source": PNG}]
-    [message] = messages(user([{"type": "tool_result", "tool_use_id": "toolu_4", "content": content}]))
-
-    assert block_parts(message.content[0]) == [
-        "[Tool Result for toolu_4: Screenshot:]",
-        {"type": "image", "source": PNG},
-    ]
-
-
-def test_it_renders_an_empty_tool_result():
-    [message] = messages(user([{"type": "tool_result", "tool_use_id": "toolu_5"}]))
-
-    assert block_parts(message.content[0]) == ["[Tool Result for toolu_5: ]"]
-
-
-def test_it_leaves_thinking_out():
-    rendered = render_messages(
-        messages(
-            user("Hi."),
-            assistant([{"type": "thinking", "thinking": "secret plan", "signature": "sig"}, {"type": "text", "text": "Hello."}]),
-        )
-    )
-
-    assert rendered == "Human:\nHi.\n\nAssistant:\nHello."
-
-
-def test_it_gives_no_parts_for_thinking_or_unknown_blocks():
-    [message] = messages(
-        user([{"type": "thinking", "thinking": "hmm"}, {"type": "redacted_thinking", "data": "xyz"}])
-    )
-
-    assert [block_parts(block) for block in message.content] == [[], []]
+    assert entries[3]["message"]["stop_reason"] == "end_turn"
 
 
 def test_it_wraps_content_in_the_sdk_user_message_frame():
@@ -171,32 +129,3 @@ def test_it_wraps_content_in_the_sdk_user_message_frame():
         "message": {"role": "user", "content": "Hello"},
         "parent_tool_use_id": None,
     }
-    blocks = [{"type": "image", "source": PNG}]
-    assert user_message(blocks) == {
-        "type": "user",
-        "message": {"role": "user", "content": blocks},
-        "parent_tool_use_id": None,
-    }
-
-
-def test_it_strips_cache_control_from_images_inside_tool_results():
-    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "B"}}
-    [message] = MessagesRequest.model_validate(
-        {
-            "model": "m",
-            "messages": [
-                {
-                    "role": "user",
-                    "content": [
-                        {
-                            "type": "tool_result",
-                            "tool_use_id": "t",
-                            "content": [{**image, "cache_control": {"type": "ephemeral"}}],
-                        }
-                    ],
-                }
-            ],
-        }
-    ).messages
-
-    assert render_messages([message]) == [{"type": "text", "text": "[Tool Result for t: ]"}, image]

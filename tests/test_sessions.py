@@ -175,7 +175,7 @@ def test_it_forgets_undone_turns(proxy, upstream):
 
     assert after.headers["x-claude-session-id"] != before.headers["x-claude-session-id"]
     context = upstream.message_requests()[-1].history()
-    assert context == [("user", "Human:\nQ1\n\nAssistant:\nA1\n\nHuman:\nQ2 instead")]
+    assert context == [("user", "Q1"), ("assistant", "A1"), ("user", "Q2 instead")]
     assert Conversation.objects.get(key="ses_undo_1").last_lineage == "undo"
     assert Conversation.objects.get(key="ses_undo_1").previous_session_id == before.headers["x-claude-session-id"]
 
@@ -187,7 +187,7 @@ def test_it_starts_over_when_the_client_edits_an_answer(proxy, upstream):
     ask(proxy, [user("Q1"), assistant("A1"), user("Q2"), assistant("A2 edited"), user("Q3")], headers=headers)
 
     context = upstream.message_requests()[-1].history()
-    assert context == [("user", "Human:\nQ1\n\nAssistant:\nA1\n\nHuman:\nQ2\n\nAssistant:\nA2 edited\n\nHuman:\nQ3")]
+    assert context == [("user", "Q1"), ("assistant", "A1"), ("user", "Q2"), ("assistant", "A2 edited"), ("user", "Q3")]
     assert Conversation.objects.get(key="ses_edit_1").last_lineage == "edit"
 
 
@@ -198,7 +198,7 @@ def test_it_shrinks_the_context_to_the_summary_after_compaction(proxy, upstream)
     ask(proxy, [user("Summary: we asked Q1 and Q2."), assistant("Understood."), user("Q3")], headers=headers)
 
     context = upstream.message_requests()[-1].history()
-    assert context == [("user", "Human:\nSummary: we asked Q1 and Q2.\n\nAssistant:\nUnderstood.\n\nHuman:\nQ3")]
+    assert context == [("user", "Summary: we asked Q1 and Q2."), ("assistant", "Understood."), ("user", "Q3")]
     assert all("Q1\n" not in text and text != "Q1" for _, text in context)
     assert Conversation.objects.get(key="ses_compact_1").last_lineage == "compaction"
 
@@ -219,7 +219,9 @@ def test_it_starts_fresh_with_the_whole_history_when_the_resume_is_refused(start
     new_session = second.headers["x-claude-session-id"]
     assert new_session != old_session
     assert upstream.message_requests()[-1].history() == [
-        ("user", "Human:\nRemember: ten.\n\nAssistant:\nNoted: ten.\n\nHuman:\nWhich number?")
+        ("user", "Remember: ten."),
+        ("assistant", "Noted: ten."),
+        ("user", "Which number?"),
     ]
     conversation = Conversation.objects.get(key="ses_refused_1")
     assert (conversation.claude_session_id, conversation.previous_session_id) == (new_session, old_session)
@@ -264,7 +266,7 @@ def test_it_starts_a_fresh_session_once_the_conversation_has_expired(start_proxy
     second = ask(proxy, [user("Q1"), assistant("A1"), user("Q2")], headers=headers)
 
     assert second.headers["x-claude-session-id"] != first.headers["x-claude-session-id"]
-    assert upstream.message_requests()[-1].history() == [("user", "Human:\nQ1\n\nAssistant:\nA1\n\nHuman:\nQ2")]
+    assert upstream.message_requests()[-1].history() == [("user", "Q1"), ("assistant", "A1"), ("user", "Q2")]
     assert Conversation.objects.get(key="ses_expired_1").last_lineage == "new"
 
 

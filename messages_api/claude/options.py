@@ -51,11 +51,11 @@ def cli_env():
     }
 
 
-def build_options(params, *, tools=None, resume=None, resume_at=None, session_store=None, stderr=None):
+def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False, session_store=None, stderr=None):
     """Options for a CLI process that answers `params` (a MessagesRequest).
 
     `tools` (a client_tools.ToolBridge) offers the client's tools; `resume` continues
-    that Claude session, from its entry `resume_at` in a fork when given; `session_store` mirrors the transcript (and rebuilds it for a
+    that Claude session up to its entry `resume_at`, in a new session if `fork`; `session_store` mirrors the transcript (and rebuilds it for a
     resume when the CLI's own files are gone).
     """
     return ClaudeAgentOptions(
@@ -79,9 +79,9 @@ def build_options(params, *, tools=None, resume=None, resume_at=None, session_st
         max_buffer_size=MAX_BUFFER_SIZE,
         stderr=stderr,
         resume=resume,
-        # A fork: the abandoned branch after `resume_at` never mixes into a later resume.
-        resume_session_at=resume_at or None,
-        fork_session=bool(resume_at),
+        resume_session_at=resume_at,
+        # A fork keeps a branch cut at `resume_at` out of any later resume.
+        fork_session=fork,
         session_store=session_store,
         # A turn paused on client tools ends no turn, and the batched mirror flushes at
         # turn ends: the entries a resume at the tool calls needs must be stored at once.

@@ -1,0 +1,69 @@
+"""A client's history as a Claude Code transcript, so a fresh session gets real messages.
+
+A fresh CLI session that must know an earlier conversation (a headerless request, an
+undo, an edit, a compaction) is resumed from a transcript written from the client's
+messages: the model then sees them as the API's own messages, tool_use and
+tool_result blocks with their ids, images and documents, not as `Human:` text that
+it would imitate. The user messages after the last assistant message are the prompt.
+"""
+
+import uuid
+
+from claude_agent_sdk._cli_version import __cli_version__
+
+from .prompt import api_blocks
+
+
+def split(messages):
+    """(history, prompt messages): the history ends with the last assistant message.
+
+    The CLI cannot continue a final assistant message (a prefill): it is left out and
+    the user message before it is the prompt.
+    """
+    while messages and messages[-1].role == "assistant":
+        messages = messages[:-1]
+    last = max((index for index, message in enumerate(messages) if message.role == "assistant"), default=-1)
+    return messages[: last + 1], messages[last + 1 :]
+
+
+def prompt_content(messages):
+    """User messages as the content of the one user message the CLI is sent."""
+    blocks = [block for message in messages for block in api_blocks(message)]
+    if len(blocks) == 1 and blocks[0]["type"] == "text":
+        return blocks[0]["text"]
+    return blocks
+
+
+def transcript(messages, *, session_id, cwd, model, now):
+    """Transcript entries for `messages`, chained by uuid as the CLI writes them."""
+    entries, parent = [], None
+    for message in messages:
+        message_dict = {"role": message.role, "content": api_blocks(message)}
+        if message.role == "assistant":
+            calls = any(block["type"] == "tool_use" for block in message_dict["content"])
+            message_dict = {
+                "id": f"msg_history_{uuid.uuid4().hex[:24]}",
+                "type": "message",
+                "model": model,
+                **message_dict,
+                "stop_reason": "tool_use" if calls else "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": 0, "output_tokens": 0},
+            }
+        entry_id = str(uuid.uuid4())
+        entries.append(
+            {
+                "parentUuid": parent,
+                "isSidechain": False,
+                "type": message.role,
+                "message": message_dict,
+                "uuid": entry_id,
+                "timestamp": now.isoformat().replace("+00:00", "Z"),
+                "userType": "external",
+                "cwd": cwd,
+                "sessionId": session_id,
+                "version": __cli_version__,
+            }
+        )
+        parent = entry_id
+    return entries

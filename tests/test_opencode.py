@@ -68,6 +68,7 @@ class OpenCode:
             "OPENCODE_DISABLE_MODELS_FETCH": "1",
             "OPENCODE_DISABLE_AUTOUPDATE": "1",
             "OPENCODE_DISABLE_PROJECT_CONFIG": "1",
+            "OPENCODE_PERMISSION": json.dumps({"bash": "allow", "edit": "allow", "read": "allow"}),
             "PWD": str(self.work),
         }
         result = subprocess.run(
@@ -122,3 +123,37 @@ def test_it_continues_an_opencode_session_on_its_claude_session(opencode, upstre
     assert (chat.claude_session_id, chat.last_lineage) == (claude_session, "continuation")
     last = upstream.message_requests()[-1]
     assert last.history() == [("user", "Remember the word heron"), ("assistant", "Noted."), ("user", "Which word?")]
+
+
+def _is_title_request(request):
+    return "title generator" in request.system_text()
+
+
+def test_it_lets_opencode_run_the_tools_claude_calls(opencode, upstream):
+    notes = opencode.work / "notes.txt"
+    notes.write_text("The launch code is 7-4-1.\n")
+    marker = opencode.work / "marker.txt"
+    upstream.unscripted = _is_title_request
+    upstream.default_reply = lambda: replies.text("A title")
+    upstream.enqueue(
+        replies.tool_use("mcp__client__read", {"filePath": str(notes)}, tool_id="toolu_oc_read"),
+        replies.tool_use("mcp__client__bash", {"command": "echo MARKER_OK > marker.txt", "description": "Write a marker"}, tool_id="toolu_oc_bash"),
+        replies.text("The code is 7-4-1 and the marker is written."),
+    )
+
+    events = opencode.run("Read notes.txt, then write the marker")
+
+    assert _texts(events)[-1] == "The code is 7-4-1 and the marker is written."
+    assert marker.read_text() == "MARKER_OK\n"
+    chat = [request for request in upstream.message_requests() if not _is_title_request(request)]
+    assert len(chat) == 3  # one upstream call per model step
+    results = [
+        block
+        for request in chat[1:]
+        for block in request.body["messages"][-1]["content"]
+        if block.get("type") == "tool_result"
+    ]
+    assert [block["tool_use_id"] for block in results] == ["toolu_oc_read", "toolu_oc_bash"]
+    read_text = json.dumps(results[0]["content"])
+    assert "The launch code is 7-4-1." in read_text
+    assert [tool["name"] for tool in chat[0].body["tools"]][:3] == ["mcp__client__bash", "mcp__client__edit", "mcp__client__glob"]

@@ -73,6 +73,9 @@ class FakeUpstream:
         self._script = deque()
         self._lock = threading.Lock()
         self.default_reply = self.DEFAULT_REPLY
+        # Requests this says yes to get the default reply and leave the script alone
+        # (a client's side requests, such as OpenCode's title request).
+        self.unscripted = lambda request: False
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -93,6 +96,7 @@ class FakeUpstream:
         with self._lock:
             self.requests.clear()
             self._script.clear()
+            self.unscripted = lambda request: False
 
     def enqueue(self, *scripted):
         """Replies for the next message requests, in order; then the default reply."""
@@ -103,9 +107,11 @@ class FakeUpstream:
         with self._lock:
             return [r for r in self.requests if r.is_message]
 
-    def _next_reply(self):
+    def _next_reply(self, request):
         with self._lock:
-            return self._script.popleft() if self._script else self.default_reply()
+            if self._script and not self.unscripted(request):
+                return self._script.popleft()
+            return self.default_reply()
 
     def _record(self, request):
         with self._lock:
@@ -139,7 +145,7 @@ class FakeUpstream:
                     if self.path.startswith("/v1/messages/count_tokens"):
                         return self._send_json(200, {"input_tokens": 42})
                     return self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": "no"}})
-                self._answer(upstream._next_reply(), stream=bool(body and body.get("stream")))
+                self._answer(upstream._next_reply(request), stream=bool(body and body.get("stream")))
 
             def _answer(self, reply, stream):
                 if reply.hang:

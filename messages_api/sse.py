@@ -54,9 +54,13 @@ class EventFilter:
     (`paused_on` then holds their ids) while the CLI waits for their results.
     """
 
-    def __init__(self, client_model, tool_routing=hide_internal_tools, seen_message_ids=()):
+    def __init__(self, client_model, tool_routing=hide_internal_tools, seen_message_ids=(), input_menders=None):
         self.client_model = client_model
         self.tool_routing = tool_routing
+        # Client tool name -> a function that mends a call's input before the client
+        # sees it; such a call's input is held back until it is complete.
+        self.input_menders = input_menders or {}
+        self._held_input = {}  # the model turn's index -> (the input so far, its mender)
         self.started = False
         self._next_index = 0
         self._index_map = {}  # the current model turn's index -> the client's index
@@ -85,10 +89,14 @@ class EventFilter:
         handler = getattr(self, f"_on_{kind}", None)
         return handler(event) if handler else []
 
-    def _on_message_start(self, event):
+    def _forget_model_turn(self):
         self._index_map.clear()
         self._hidden.clear()
+        self._held_input.clear()
         self._turn_tool_ids = []
+
+    def _on_message_start(self, event):
+        self._forget_model_turn()
         self._turn_first_index = self._next_index
         self._turn_usage = dict(event["message"].get("usage") or {})
         self._last_delta = None
@@ -145,15 +153,22 @@ class EventFilter:
             block = {**block, "name": name}
             if block["type"] == "tool_use":
                 self._turn_tool_ids.append(block["id"])
+            if name in self.input_menders:
+                self._held_input[index] = ("", self.input_menders[name])
         self._index_map[index] = self._next_index
         self._open.append(self._next_index)
         self._next_index += 1
         return [{**event, "index": self._index_map[index], "content_block": block}]
 
     def _on_content_block_delta(self, event):
-        if event["index"] in self._hidden or event["index"] not in self._index_map:
+        index = event["index"]
+        if index in self._hidden or index not in self._index_map:
             return []
-        return [{**event, "index": self._index_map[event["index"]]}]
+        if index in self._held_input and event["delta"].get("type") == "input_json_delta":
+            held, mender = self._held_input[index]
+            self._held_input[index] = (held + event["delta"]["partial_json"], mender)
+            return []
+        return [{**event, "index": self._index_map[index]}]
 
     def _on_content_block_stop(self, event):
         if event["index"] in self._hidden or event["index"] not in self._index_map:
@@ -161,7 +176,19 @@ class EventFilter:
         client_index = self._index_map[event["index"]]
         if client_index in self._open:
             self._open.remove(client_index)
-        return [{**event, "index": client_index}]
+        return [*self._mended_input(event["index"], client_index), {**event, "index": client_index}]
+
+    def _mended_input(self, index, client_index):
+        if index not in self._held_input:
+            return []
+        held, mender = self._held_input.pop(index)
+        try:
+            tool_input = json.loads(held) if held else {}
+        except ValueError:
+            tool_input = None  # not JSON: the client gets it as the model wrote it
+        mended = json.dumps(mender(tool_input)) if isinstance(tool_input, dict) else held
+        delta = {"type": "input_json_delta", "partial_json": mended}
+        return [{"type": "content_block_delta", "index": client_index, "delta": delta}]
 
     def _on_message_delta(self, event):
         # Held back: only the last model turn's stop_reason is the client's.
@@ -191,9 +218,7 @@ class EventFilter:
         self._withdrawn += withdrawn
         self._next_index = self._turn_first_index
         self._open = [index for index in self._open if index not in withdrawn]
-        self._index_map.clear()
-        self._hidden.clear()
-        self._turn_tool_ids = []
+        self._forget_model_turn()
 
     def take_withdrawn(self):
         """Client indices of blocks already produced for attempts the CLI gave up."""

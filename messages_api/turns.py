@@ -70,8 +70,10 @@ class ClientTurn:
         self.slot = slot
         self.process = process
         self.turn = turn  # runner.Turn: a new one, or the paused one this request resumes
-        routing = client_tools.client_name if process.tools else hide_internal_tools
-        self.filter = EventFilter(params.model, routing, seen_message_ids)
+        routing, menders = hide_internal_tools, {}
+        if process.tools:
+            routing, menders = client_tools.client_name, process.tools.subagents.input_menders()
+        self.filter = EventFilter(params.model, routing, seen_message_ids, menders)
         self.reply = MessageBuilder()
         self.failure = Failure()
         self.translation = Translation(self.filter, self.failure, lambda: process.stderr)

@@ -16,6 +16,8 @@ from collections import deque
 
 from claude_agent_sdk import HookMatcher, SdkMcpTool, create_sdk_mcp_server
 
+from .agents import SubagentCalls
+
 SERVER_NAME = "client"
 PREFIX = f"mcp__{SERVER_NAME}__"
 MEDIA_TYPES = ("image",)
@@ -68,6 +70,7 @@ class ToolBridge:
     def __init__(self, tools):
         self.tools = sorted(tools, key=lambda tool: tool.name)  # a stable prompt prefix
         self.names = {tool.name for tool in self.tools}
+        self.subagents = SubagentCalls(self.tools)
         self._results = {}  # tool_use_id -> Future of the handler's result
         self._announced = deque()  # ids the hook saw whose handler has not started
 

@@ -51,6 +51,12 @@ def cli_env():
     }
 
 
+def system_prompt(params, tools=None):
+    """The client's system text, and the agent names its task tool takes."""
+    notes = [tools.subagents.system_note()] if tools and tools.subagents else []
+    return "\n\n".join(filter(None, [params.system_text, *notes])) or None
+
+
 def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False, session_store=None, stderr=None):
     """Options for a CLI process that answers `params` (a MessagesRequest).
 
@@ -61,7 +67,7 @@ def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False
     return ClaudeAgentOptions(
         model=cli_model(params.model),
         # The CLI keeps its one-line SDK identity and puts the client's system text after it.
-        system_prompt=params.system_text or None,
+        system_prompt=system_prompt(params, tools),
         # No built-in tools: they would act on this machine, not the client's, and their
         # definitions add ~70 KB to every upstream call.
         tools=[],

@@ -15,6 +15,7 @@ from pydantic import (
     Tag,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -174,6 +175,12 @@ class Tool(_Strict):
     input_schema: dict[str, Any] | None = None
 
 
+class ToolChoice(_Strict):
+    type: Literal["auto", "any", "tool", "none"]
+    name: str | None = None
+    disable_parallel_tool_use: bool = False
+
+
 class MessagesRequest(_Strict):
     model: str = Field(min_length=1)
     messages: list[Message] = Field(min_length=1)
@@ -186,7 +193,7 @@ class MessagesRequest(_Strict):
     stop_sequences: list[str] | None = None
     metadata: dict[str, Any] | None = None
     tools: list[Tool] | None = None
-    tool_choice: dict[str, Any] | None = None
+    tool_choice: ToolChoice | None = None
     thinking: dict[str, Any] | None = None
 
     @field_validator("system", mode="before")
@@ -199,6 +206,16 @@ class MessagesRequest(_Strict):
     def ints_are_numbers(cls, value):
         # Strict mode would refuse `1` for a float; the API takes it.
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def tool_choice_names_a_tool(self):
+        choice = self.tool_choice
+        if choice is not None and choice.type == "tool":
+            if not choice.name:
+                raise PydanticCustomError("tool_choice_name", "tool_choice.name: Field required when type is 'tool'")
+            if choice.name not in {tool.name for tool in self.tools or ()}:
+                raise PydanticCustomError("tool_choice_name", f"tool_choice.name: no tool named {choice.name!r} in tools")
+        return self
 
     @property
     def system_text(self):

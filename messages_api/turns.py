@@ -224,11 +224,20 @@ class ClientTurn:
 
 def process_key(params):
     """What a live process must have been started with to take this request's turn."""
-    return (cli_model(params.model), client_tools.tool_set_key(params.tools))
+    return (cli_model(params.model), client_tools.tool_set_key(client_tools.offered(params)))
+
+
+def _with_tool_choice(content, params):
+    """The prompt, with what the client's tool_choice asks of this answer."""
+    note = client_tools.tool_choice_note(params.tool_choice)
+    if note is None:
+        return content
+    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+    return [*blocks, {"type": "text", "text": note}]
 
 
 def _spawn(params, conversation_id, resume=None, resume_at=None, fork=False):
-    tools = client_tools.ToolBridge(params.tools) if params.tools else None
+    tools = client_tools.ToolBridge(offered) if (offered := client_tools.offered(params)) else None
     store = DjangoSessionStore()
     options = build_options(params, tools=tools, resume=resume, resume_at=resume_at, fork=fork, session_store=store)
     return ClaudeProcess(options, conversation_id, tools=tools).start()
@@ -254,9 +263,10 @@ def _resume_paused(params, record, session, slot):
     if process is None or not process.alive:
         log.info("the CLI turn waiting on %s is gone; resuming at its tool calls", session.waiting_on)
         process = _spawn(params, conversation.id, resume=session.resume_id, resume_at=conversation.resume_at, fork=True)
-        turn = process.submit(user_message(api_blocks(new_messages[0])))
+        turn = process.submit(user_message(_with_tool_choice(api_blocks(new_messages[0]), params)))
         return ClientTurn(params, record, session, slot, process, turn)
     besides = [block.text for block in new_messages[0].content if block.type == "text"]
+    besides += filter(None, [client_tools.tool_choice_note(params.tool_choice)])
     for block in results:
         # What the client wrote beside its results reaches the model with the last one.
         process.tools.resolve(block, besides if block is results[-1] else ())
@@ -283,7 +293,7 @@ async def _start(params, record, session, slot):
         history, prompt = split(params.messages)
         resume, resume_at = await _seed(history, params) if history else (None, None)
     process = process or _spawn(params, session.conversation.id, resume=resume, resume_at=resume_at)
-    turn = process.submit(user_message(prompt_content(prompt)))
+    turn = process.submit(user_message(_with_tool_choice(prompt_content(prompt), params)))
     return ClientTurn(params, record, session, slot, process, turn)
 
 

@@ -217,3 +217,53 @@ def test_it_refuses_a_reply_that_leaves_a_call_unanswered(proxy, upstream):
     assert refused.value.body["error"]["message"].startswith("messages.2.content")
     assert [block.text for block in answered.content] == ["Both read."]
     assert len(upstream.message_requests()) == 2
+
+
+def test_it_offers_no_tools_when_tool_choice_is_none(proxy, upstream):
+    _client(proxy).messages.create(
+        model="claude-sonnet-4-5", max_tokens=100, tools=TOOLS, tool_choice={"type": "none"},
+        messages=[{"role": "user", "content": "Just talk."}],
+    )  # fmt: skip
+
+    [sent] = upstream.message_requests()
+    assert [tool["name"] for tool in sent.body.get("tools", [])] == []
+
+
+@pytest.mark.parametrize(
+    ("tool_choice", "note"),
+    [
+        ({"type": "any"}, "This answer must call at least one of the available tools."),
+        ({"type": "tool", "name": "glob"}, "This answer must call the glob tool."),
+        ({"type": "auto", "disable_parallel_tool_use": True}, "This answer may call at most one tool."),
+    ],
+)
+def test_it_tells_the_model_what_tool_choice_asks(proxy, upstream, tool_choice, note):
+    _client(proxy).messages.create(
+        model="claude-sonnet-4-5", max_tokens=100, tools=TOOLS, tool_choice=tool_choice,
+        messages=[{"role": "user", "content": "Find the files."}],
+    )  # fmt: skip
+
+    [sent] = upstream.message_requests()
+    assert sent.user_texts()[-2:] == ["Find the files.", f"<system-reminder>{note}</system-reminder>"]
+    assert [tool["name"] for tool in sent.body["tools"]] == ["mcp__client__glob", "mcp__client__read"]
+
+
+def test_it_passes_text_sent_beside_tool_results_to_the_model(proxy, upstream):
+    upstream.enqueue(replies.tool_use("mcp__client__read", {"path": "a"}, tool_id="toolu_beside"), replies.text("ok"))
+    question = {"role": "user", "content": "Read a."}
+    first = _ask(proxy, [question], False, "tools-beside")
+    reply = {
+        "role": "user",
+        "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_beside", "content": "A!"},
+            {"type": "text", "text": "Also mind the tabs."},
+        ],
+    }
+
+    _ask(proxy, [question, _as_message(first), reply], False, "tools-beside")
+
+    sent = upstream.message_requests()
+    assert len(sent) == 2
+    [result] = [block for block in sent[1].body["messages"][-1]["content"] if block.get("type") == "tool_result"]
+    texts = [part["text"] for part in result["content"] if not part["text"].startswith("<system-reminder>")]
+    assert texts == ["A!", "Also mind the tabs."]

@@ -145,7 +145,7 @@ def test_it_accepts_all_the_known_optional_parameters():
     assert [(tool.name, tool.description, tool.input_schema) for tool in params.tools] == [
         ("get_weather", "Weather", {"type": "object"})
     ]
-    assert params.tool_choice == {"type": "auto"}
+    assert params.tool_choice.type == "auto"
     assert params.thinking == {"type": "enabled", "budget_tokens": 2048}
 
 
@@ -292,6 +292,9 @@ BAD = [
     pytest.param(body(stop_sequences=[1]), JSON, "stop_sequences.0: Input should be a valid string", id="stop-sequence-int"),
     pytest.param(body(metadata="x"), JSON, "metadata: Input should be a valid dictionary", id="metadata-string"),
     pytest.param(body(tool_choice="auto"), JSON, "tool_choice: Input should be a valid dictionary", id="tool-choice-string"),
+    pytest.param(body(tool_choice={"type": "some"}), JSON, "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'", id="tool-choice-type"),
+    pytest.param(body(tool_choice={"type": "tool"}), JSON, "tool_choice.name: Field required when type is 'tool'", id="tool-choice-no-name"),
+    pytest.param(body(tool_choice={"type": "tool", "name": "nope"}), JSON, "tool_choice.name: no tool named 'nope' in tools", id="tool-choice-unknown-tool"),
     pytest.param(body(thinking="on"), JSON, "thinking: Input should be a valid dictionary", id="thinking-string"),
 ]
 

@@ -41,6 +41,28 @@ def input_schema(tool):
     return schema
 
 
+def offered(params):
+    """The tools the CLI offers for a request: none with tool_choice `none`, which the
+    proxy honours by leaving the tools out, so no call can happen."""
+    choice = params.tool_choice
+    return [] if choice is not None and choice.type == "none" else params.tools or []
+
+
+def tool_choice_note(choice):
+    """What the model is told of a tool_choice the CLI cannot pass on (`any`, `tool`,
+    `disable_parallel_tool_use`): an instruction, which it follows but is not bound by."""
+    if choice is None:
+        return None
+    asks = []
+    if choice.type == "any":
+        asks.append("must call at least one of the available tools")
+    elif choice.type == "tool":
+        asks.append(f"must call the {choice.name} tool")
+    if choice.disable_parallel_tool_use:
+        asks.append("may call at most one tool")
+    return f"<system-reminder>This answer {' and '.join(asks)}.</system-reminder>" if asks else None
+
+
 def tool_set_key(tools):
     """What identifies a tool set: a process offers exactly the tools it started with."""
     described = [[t.name, t.description, input_schema(t)] for t in sorted(tools or (), key=lambda t: t.name)]

@@ -137,19 +137,19 @@ class ClientTurn:
             self.record.fail(outcome.error, self.process.stderr)
         self.slot.release()
         runtime, key = self.session.runtime, process_key(self.params)
-        if outcome.kind == ANSWERED:
-            runtime.keep(self.process, self.record.claude_session_id, key)
-        elif outcome.kind == AWAITING_TOOL_RESULT:
-            self.process.tools.expect(outcome.tool_use_ids)
-            paused = PausedTurn(self.turn, outcome.tool_use_ids, self.filter.seen_message_ids)
-            runtime.keep(self.process, self.record.claude_session_id, key, paused)
-        else:
-            self.turn.interrupt()
-            self.process.close()
         reply = self.reply.message and self.reply.result()["content"]
         self.record.tool_calls = [
             {"id": block["id"], "name": block["name"]} for block in reply or [] if block["type"] == "tool_use"
         ]
+        if outcome.kind == ANSWERED:
+            runtime.keep(self.process, self.record.claude_session_id, key)
+        elif outcome.kind == AWAITING_TOOL_RESULT:
+            self.process.tools.expect(outcome.tool_use_ids)
+            paused = PausedTurn(self.turn, self.record.tool_calls, self.filter.seen_message_ids)
+            runtime.keep(self.process, self.record.claude_session_id, key, paused)
+        else:
+            self.turn.interrupt()
+            self.process.close()
         await self.session.close(
             ok=outcome.kind in (ANSWERED, AWAITING_TOOL_RESULT),
             claude_session_id=self.record.claude_session_id,

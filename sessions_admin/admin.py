@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.template.defaultfilters import truncatechars
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from messages_api.claude.runtime import runtimes
 
@@ -54,6 +55,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "last_used",
         "expires_at",
         "cli_running",
+        "waiting_for",
     )
     list_filter = (ActiveFilter, "key_kind", "status", "last_lineage")
     search_fields = ("key", "claude_session_id", "previous_session_id")
@@ -70,12 +72,13 @@ class ConversationAdmin(admin.ModelAdmin):
         "request_count",
         "status",
         "last_lineage",
+        "waiting_for",
         "created",
         "last_used",
         "expires_at",
         "transcript",
     )
-    exclude = ("message_hashes", "reply_digest")
+    exclude = ("message_hashes", "reply_digest", "pending_tool_calls", "waiting_since", "resume_at")
 
     def has_add_permission(self, request):
         return False
@@ -93,6 +96,14 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description="CLI running", boolean=True)
     def cli_running(self, obj):
         return obj.id in runtimes.running()
+
+    @admin.display(description="Waiting for", ordering="waiting_since")
+    def waiting_for(self, obj):
+        """The client's tool results Claude waits for, and since when."""
+        if not obj.pending_tool_calls:
+            return ""
+        names = ", ".join(call["name"] for call in obj.pending_tool_calls)
+        return f"{names} (since {localtime(obj.waiting_since):%H:%M:%S})" if obj.waiting_since else names
 
     @admin.display(description="Transcript")
     def transcript(self, obj):
@@ -168,6 +179,7 @@ class RequestLogAdmin(admin.ModelAdmin):
         "ttfb",
         "duration",
         "tokens",
+        "tools",
     )
     list_filter = (ErrorClassFilter, StatusFilter, "stream")
     search_fields = ("request_id", "claude_session_id", "error_message")
@@ -204,6 +216,13 @@ class RequestLogAdmin(admin.ModelAdmin):
     @admin.display(description="Tokens in / out")
     def tokens(self, obj):
         return f"{obj.input_tokens} / {obj.output_tokens}"
+
+    @admin.display(description="Tool calls / results")
+    def tools(self, obj):
+        """The client tools called in the answer, and the results the request brought."""
+        calls = ", ".join(call["name"] for call in obj.tool_calls)
+        results = len(obj.tool_results)
+        return " / ".join(filter(None, [calls and f"called {calls}", results and f"{results} result{'s' * (results != 1)}"]))
 
 
 def _ms(value):

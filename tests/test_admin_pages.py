@@ -162,3 +162,29 @@ def test_it_shows_a_request_live_while_it_runs(proxy, upstream, page):
     assert [text.split()[1] for text in reversed(events)] == ["start", "first_token", "end"]
     shot(page, "08-live-done")
     assert done["response"].status_code == 200
+
+
+def test_it_shows_a_conversation_waiting_for_tool_results(proxy, upstream, page):
+    upstream.enqueue(replies.tool_use("mcp__client__read", {"path": "a.txt"}, tool_id="toolu_admin"))
+    tools = [{"name": "read", "description": "Read a file", "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}}}]
+    response = httpx.post(
+        f"{proxy.url}/v1/messages",
+        json=message_body("Read a.txt", stream=False, tools=tools),
+        headers={"x-session-id": "ses_admin_waiting"},
+        timeout=60,
+    )
+    assert response.json()["stop_reason"] == "tool_use"
+
+    page.goto(f"{proxy.url}/admin/sessions_admin/conversation/")
+    row = page.locator("#result_list tbody tr", has_text="ses_admin_waiting")
+    assert "read (since " in row.locator(".field-waiting_for").inner_text()
+    shot(page, "09-conversation-waiting-for-tools")
+
+    page.goto(f"{proxy.url}/admin/sessions_admin/requestlog/")
+    logged_row = page.locator("#result_list tbody tr", has_text=response.headers["x-request-id"])
+    assert logged_row.locator(".field-tools").inner_text() == "called read"
+
+    page.goto(f"{proxy.url}/admin/live/")
+    waiting = page.wait_for_selector("#processes tr.process-waiting_for_tool_result", timeout=20000)
+    assert "read since" in waiting.inner_text()
+    shot(page, "10-live-waiting-for-tools")

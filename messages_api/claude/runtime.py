@@ -13,8 +13,10 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from .runner import running_processes
 
@@ -26,10 +28,9 @@ class PausedTurn:
     """A CLI turn waiting in its tool handlers for the client's next request."""
 
     turn: object  # runner.Turn: the SDK messages of the rest of the turn arrive on it
-    tool_use_ids: tuple
+    tool_calls: list  # [{id, name}] of the calls the client was sent
     seen_message_ids: frozenset  # model turns the client already received
-    since: float = field(default_factory=time.monotonic)
-    since_wall: float = field(default_factory=time.time)
+    since: datetime = field(default_factory=timezone.now)
 
 
 @dataclass
@@ -154,7 +155,8 @@ class Runtimes:
                     "claude_session_id": process.session_id,
                     "state": state,
                     "idle_seconds": round(now - runtime.idle_since) if runtime else None,
-                    "tool_use_ids": list(runtime.paused.tool_use_ids) if runtime and runtime.paused else [],
+                    "tool_calls": runtime.paused.tool_calls if runtime and runtime.paused else [],
+                    "waiting_since": runtime.paused.since.isoformat() if runtime and runtime.paused else None,
                 }
             )
         return described

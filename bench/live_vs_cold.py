@@ -35,7 +35,7 @@ def timed(call):
 
 def sdk_direct(env, workdir):
     async def one():
-        options = ClaudeAgentOptions(model="sonnet", permission_mode="bypassPermissions", tools=[], env=env, cwd=workdir)
+        options = ClaudeAgentOptions(model="sonnet", permission_mode="default", tools=[], env=env, cwd=workdir)
         results = [message async for message in query(prompt="Hello?", options=options) if isinstance(message, ResultMessage)]
         assert len(results) == 1
 

@@ -7,6 +7,7 @@ import pytest
 from sessions_admin.models import Conversation
 from tests.helpers import logged
 from tests.upstream import replies
+from tests.upstream.server import as_cached
 
 READ = {
     "name": "read",
@@ -68,24 +69,12 @@ def _tool_results_sent(request):
     return found
 
 
-def _as_cached(value):
-    """What the prompt cache sees: no cache marks, and a string content the same as one
-    text block (the CLI writes its last message as blocks to mark it, the others not)."""
-    if isinstance(value, list):
-        return [_as_cached(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if isinstance(value.get("content"), str) and "role" in value:
-        value = {**value, "content": [{"type": "text", "text": value["content"]}]}
-    return {key: _as_cached(item) for key, item in value.items() if key != "cache_control"}
-
-
 def _assert_prefix_kept(earlier, later):
     """The later call repeats the earlier one's system, tools and messages: the cache can hit."""
     assert later.body["system"] == earlier.body["system"]
     assert later.body["tools"] == earlier.body["tools"]
-    sent_before = _as_cached(earlier.body["messages"])
-    assert _as_cached(later.body["messages"][: len(sent_before)]) == sent_before
+    sent_before = as_cached(earlier.body["messages"])
+    assert as_cached(later.body["messages"][: len(sent_before)]) == sent_before
 
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])

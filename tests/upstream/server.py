@@ -14,6 +14,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from . import replies
 
 
+def as_cached(value):
+    """What the prompt cache sees: no cache marks, and a string content the same as one
+    text block (the CLI writes its last message as blocks to mark it, the others not)."""
+    if isinstance(value, list):
+        return [as_cached(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if isinstance(value.get("content"), str) and "role" in value:
+        value = {**value, "content": [{"type": "text", "text": value["content"]}]}
+    return {key: as_cached(item) for key, item in value.items() if key != "cache_control"}
+
+
+
 @dataclass
 class RecordedRequest:
     method: str

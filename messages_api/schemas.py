@@ -5,6 +5,7 @@ blocks of types we do not know are kept as they are.
 """
 
 import json
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,6 +23,7 @@ from pydantic_core import PydanticCustomError
 from .errors import invalid_request
 
 JSON_CONTENT_TYPES = ("application/json",)
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _text_or_blocks(value, what):
@@ -30,6 +32,12 @@ def _text_or_blocks(value, what):
     if not isinstance(value, list):
         raise PydanticCustomError("text_or_blocks", f"Input should be a string or a list of {what}")
     return value
+
+
+# Bounds on what is echoed, logged and stored: a 10 MB model name is no model.
+MAX_MODEL = 256
+MAX_ID = 256
+MAX_NAME = 128
 
 
 class _Strict(BaseModel):
@@ -101,14 +109,14 @@ class DocumentBlock(_Strict):
 
 class ToolUseBlock(_Strict):
     type: Literal["tool_use"]
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_ID)
+    name: str = Field(min_length=1, max_length=MAX_NAME)
     input: dict[str, Any]
 
 
 class ToolResultBlock(_Strict):
     type: Literal["tool_result"]
-    tool_use_id: str = Field(min_length=1)
+    tool_use_id: str = Field(min_length=1, max_length=MAX_ID)
     # A string is the short form of one text block.
     content: list[dict[str, Any]] = []
     is_error: bool = False
@@ -170,19 +178,19 @@ class Message(_Strict):
 
 
 class Tool(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=MAX_NAME)
     description: str = ""
     input_schema: dict[str, Any] | None = None
 
 
 class ToolChoice(_Strict):
     type: Literal["auto", "any", "tool", "none"]
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=MAX_NAME)
     disable_parallel_tool_use: bool = False
 
 
 class MessagesRequest(_Strict):
-    model: str = Field(min_length=1)
+    model: str = Field(min_length=1, max_length=MAX_MODEL)
     messages: list[Message] = Field(min_length=1)
     system: list[TextBlock] | None = None
     stream: bool = True
@@ -252,6 +260,21 @@ def stream_default(headers):
     return "x-stainless-lang" not in headers
 
 
+def _lone_surrogate(value, path=()):
+    """The path of the first string holding a lone UTF-16 surrogate, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return path
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if (found := _lone_surrogate(item, (*path, key))) is not None:
+            return found
+    return None
+
+
 def parse_messages_request(body, content_type, stream_by_default=True):
     """Validate a raw request body; raise a 400 ApiError naming the first bad field."""
     if content_type.split(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
@@ -260,8 +283,14 @@ def parse_messages_request(body, content_type, stream_by_default=True):
         data = json.loads(body, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError) as exc:
         raise invalid_request(f"The request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise invalid_request("The request body is not valid JSON: it is nested too deeply") from None
     if not isinstance(data, dict):
         raise invalid_request("The request body must be a JSON object")
+    # JSON may escape half of a UTF-16 pair ("\ud800"), which is no text: refuse it
+    # here rather than fail wherever it is first encoded.
+    if SURROGATE_ESCAPE.search(body) and (path := _lone_surrogate(data)) is not None:
+        raise invalid_request(f"{_field_path(path)}: the string holds a lone UTF-16 surrogate, which is not valid text")
     data.setdefault("stream", stream_by_default)
     try:
         return MessagesRequest.model_validate(data)

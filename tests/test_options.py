@@ -52,12 +52,21 @@ def test_it_switches_off_tool_search_and_agent_teams_in_the_cli_env():
 
 @override_settings(CLAUDE_PROXY_UPSTREAM_RETRIES=5, CLAUDE_PROXY_TOOL_WAIT=900.0)
 def test_it_passes_the_upstream_retries_and_the_tool_wait_to_the_cli():
-    assert cli_env() == {
-        "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS": "",
-        "ENABLE_TOOL_SEARCH": "false",
-        "CLAUDE_CODE_MAX_RETRIES": "5",
-        "MCP_TOOL_TIMEOUT": "960000",
-    }
+    env = cli_env()
+
+    assert (env["CLAUDE_CODE_MAX_RETRIES"], env["MCP_TOOL_TIMEOUT"]) == ("5", "960000")
+
+
+def test_it_blanks_the_proxys_own_variables_for_the_cli(monkeypatch):
+    for name in ("CLAUDE_PROXY_API_KEY", "CLAUDE_PROXY_ADMIN_PASSWORD", "DATABASE_URL", "DJANGO_SECRET_KEY", "REDIS_URL"):
+        monkeypatch.setenv(name, "secret")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://upstream")
+
+    env = cli_env()
+
+    blanked = {name for name, value in env.items() if value == ""}
+    assert {"CLAUDE_PROXY_API_KEY", "CLAUDE_PROXY_ADMIN_PASSWORD", "DATABASE_URL", "DJANGO_SECRET_KEY", "REDIS_URL"} <= blanked
+    assert "ANTHROPIC_BASE_URL" not in env
 
 
 def test_it_builds_options_with_no_tools_and_no_permission_bypass():

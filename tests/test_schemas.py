@@ -35,6 +35,12 @@ def with_content(content):
 # --- valid requests -------------------------------------------------------------------
 
 
+def test_it_accepts_a_surrogate_pair_that_makes_one_character():
+    params = parse(with_content("emoji \ud83d\ude00 here"))
+
+    assert params.messages[0].content[0].text == "emoji \U0001f600 here"
+
+
 def test_it_parses_a_minimal_request():
     params = parse(body())
 
@@ -179,6 +185,12 @@ BAD = [
     pytest.param(b"{nope", JSON, "The request body is not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)", id="not-json"),
     pytest.param(b"", JSON, "The request body is not valid JSON: Expecting value: line 1 column 1 (char 0)", id="empty-body"),
     pytest.param(b"[]", JSON, "The request body must be a JSON object", id="json-array"),
+    pytest.param(b'{"model": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", JSON, "The request body is not valid JSON: it is nested too deeply", id="nested-too-deeply"),
+    pytest.param(with_content("half \ud800 pair"), JSON, "messages.0.content: the string holds a lone UTF-16 surrogate, which is not valid text", id="lone-surrogate-text"),
+    pytest.param(body(system=[{"type": "text", "text": "x"}, {"type": "text", "text": "\udc00"}]), JSON, "system.1.text: the string holds a lone UTF-16 surrogate, which is not valid text", id="lone-surrogate-system"),
+    pytest.param(body(model="m" * 257), JSON, "model: String should have at most 256 characters", id="model-too-long"),
+    pytest.param(with_content([{"type": "tool_result", "tool_use_id": "t" * 257}]), JSON, "messages.0.content.0.tool_result.tool_use_id: String should have at most 256 characters", id="tool-use-id-too-long"),
+    pytest.param(body(tools=[{"name": "n" * 129}]), JSON, "tools.0.name: String should have at most 128 characters", id="tool-name-too-long"),
     pytest.param(b'"hi"', JSON, "The request body must be a JSON object", id="json-string"),
     pytest.param(body(), "text/plain", "content-type must be application/json, not 'text/plain'", id="text-plain"),
     pytest.param(body(), "", "content-type must be application/json, not 'missing'", id="no-content-type"),

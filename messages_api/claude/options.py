@@ -1,5 +1,6 @@
 """ClaudeAgentOptions for a request: model, system prompt, tools, env, limits."""
 
+import os
 from pathlib import Path
 
 import claude_agent_sdk
@@ -36,14 +37,22 @@ def cli_path():
     return Path(configured) if configured else Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
 
 
+# The proxy's own configuration and secrets, which the CLI has no use for.
+PROXY_VARIABLE_PREFIXES = ("CLAUDE_PROXY_", "DJANGO_")
+PROXY_VARIABLES = ("DATABASE_URL", "REDIS_URL")
+
+
 def cli_env():
     """What the CLI's environment adds to (or blanks in) the server's own.
 
     The SDK starts from the server's environment; it cannot remove a variable, so
-    agent teams are switched off with an empty value, which the CLI reads as unset.
+    the proxy's own variables (its API key, admin password, database URL, secret key)
+    and agent teams are blanked: an empty value, which the CLI reads as unset.
     A client tool call waits for the client's next request: the CLI must wait as long.
     """
+    own = [name for name in os.environ if name.startswith(PROXY_VARIABLE_PREFIXES) or name in PROXY_VARIABLES]
     return {
+        **{name: "" for name in own},
         "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS": "",
         "ENABLE_TOOL_SEARCH": "false",
         "CLAUDE_CODE_MAX_RETRIES": str(settings.CLAUDE_PROXY_UPSTREAM_RETRIES),

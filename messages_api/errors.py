@@ -99,6 +99,10 @@ def classify(failure):
     """
     from claude_agent_sdk import CLIConnectionError, CLINotFoundError, ProcessError
 
+    from .claude.options import cli_path
+
+    # The client has no business with the server's install paths.
+    failure.text = failure.text.replace(str(cli_path()), "claude")
     if failure.timed_out:
         return ApiError(504, "timeout_error", "Claude Code did not answer in time")
     if failure.api_error_status and (error := _from_status(failure.api_error_status, failure)):

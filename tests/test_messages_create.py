@@ -127,3 +127,13 @@ def test_it_sends_images_to_the_model_as_image_blocks(proxy, upstream):
     assert {"type": "text", "text": "What is in this picture?"} in first
     images = [block for block in first if block["type"] == "image"]
     assert [image["source"]["data"] for image in images] == [pixel]
+
+
+def test_it_answers_with_a_system_prompt_too_long_for_a_command_line(proxy, upstream):
+    system = "Be brief. " * 20_000 + "The end of a 200 KB system prompt."
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False, system=system), timeout=60)
+
+    assert response.status_code == 200
+    [sent] = upstream.message_requests()
+    assert sent.system_text().endswith(system)

@@ -1,6 +1,7 @@
 """The options each CLI process starts with: model alias, environment, tools and limits."""
 
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -125,3 +126,15 @@ def test_it_never_changes_the_server_environment():
     cli_env()
 
     assert dict(os.environ) == before
+
+
+def test_it_puts_a_system_prompt_over_the_argument_limit_in_a_private_file():
+    system = "x" * 150_000
+
+    prompt = build_options(request(system=system), stderr=ignore_stderr).system_prompt
+
+    assert prompt["type"] == "file"
+    path = Path(prompt["path"])
+    assert path.read_text() == system
+    assert path.parent == Path(settings.DATA_DIR) / "prompts"
+    assert path.parent.stat().st_mode & 0o777 == 0o700

@@ -1,5 +1,6 @@
 """ClaudeAgentOptions for a request: model, system prompt, tools, env, limits."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -16,6 +17,9 @@ BLOCKED_TOOLS = (
     "EnterWorktree", "ExitWorktree", "AskUserQuestion", "Skill", "Agent", "Task",
     "TaskOutput", "TaskStop",
 )  # fmt: skip
+
+# Under Linux's limit of 128 KiB for one command-line argument.
+MAX_PROMPT_ARGUMENT = 100_000
 
 # Large images and long transcripts arrive as single JSON lines from the CLI.
 MAX_BUFFER_SIZE = 64 * 1024 * 1024
@@ -61,9 +65,20 @@ def cli_env():
 
 
 def system_prompt(params, tools=None):
-    """The client's system text, and the agent names its task tool takes."""
+    """The client's system text, and the agent names its task tool takes.
+
+    The CLI takes it as one command-line argument, and Linux refuses an argument over
+    128 KiB: a longer prompt goes in a file of the data dir, named by its hash.
+    """
     notes = [tools.subagents.system_note()] if tools and tools.subagents else []
-    return "\n\n".join(filter(None, [params.system_text, *notes])) or None
+    text = "\n\n".join(filter(None, [params.system_text, *notes]))
+    if len(text.encode()) <= MAX_PROMPT_ARGUMENT:
+        return text or None
+    path = Path(settings.DATA_DIR) / "prompts" / f"{hashlib.sha256(text.encode()).hexdigest()}.txt"
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        path.write_text(text)
+    return {"type": "file", "path": str(path)}
 
 
 def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False, session_store=None, stderr=None):

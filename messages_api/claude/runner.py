@@ -71,10 +71,14 @@ class ClaudeProcess:
         self._inbox = asyncio.Queue()
         self._task = None
         self._playing = None  # the Turn in progress
+        self._cli = None  # the CLI's OS process, once connected
 
     @property
     def alive(self):
-        return self._task is not None and not self._task.done()
+        """The owner task runs and so does the CLI: a CLI killed while idle leaves its
+        owner waiting for a turn it could never answer."""
+        cli_ended = self._cli is not None and self._cli.returncode is not None
+        return self._task is not None and not self._task.done() and not cli_ended
 
     @property
     def stderr(self):
@@ -105,6 +109,8 @@ class ClaudeProcess:
         turn = None
         try:
             async with ClaudeSDKClient(self.options) as client:
+                # The SDK does not expose its child process; without it a dead CLI looks alive.
+                self._cli = getattr(getattr(client, "_transport", None), "_process", None)
                 while (turn := await self._inbox.get()) is not None:
                     self._playing = turn
                     await self._play(client, turn)

@@ -26,6 +26,9 @@ class ApiError(Exception):
         return f"ApiError({self.status}, {self.error_type!r}, {self.message!r})"
 
 
+SHUTTING_DOWN = ApiError(503, "overloaded_error", "The server is shutting down; retry in a moment")
+
+
 def invalid_request(message):
     return ApiError(400, "invalid_request_error", message)
 

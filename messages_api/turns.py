@@ -23,9 +23,9 @@ from sessions_admin.store import DjangoSessionStore
 from .claude import client_tools
 from .claude.limiter import acquire_slot
 from .claude.options import build_options, cli_model
-from .claude.runner import ClaudeProcess, TurnEnded
-from .claude.runtime import PausedTurn
-from .errors import ApiError, Failure, classify
+from .claude.runner import ClaudeProcess, ShuttingDown, TurnEnded
+from .claude.runtime import PausedTurn, runtimes
+from .errors import SHUTTING_DOWN, ApiError, Failure, classify
 from .events import Translation
 from .history import prompt_content, split, transcript
 from .prompt import api_blocks, user_message
@@ -159,6 +159,10 @@ class ClientTurn:
             resume_at=self.translation.last_entry,
         )
 
+    def shut_down(self):
+        """The server is stopping: end the answer with an error the client can read."""
+        self.turn.end_now()
+
     def discard(self):
         """Drop this attempt without ending the conversation's turn: a retry takes over."""
         self._closed = True
@@ -187,8 +191,10 @@ class ClientTurn:
                 continue
             except TurnEnded:
                 return
+            except ShuttingDown:
+                raise SHUTTING_DOWN from None
             except Exception as exc:
-                raise self._failed(exc) from None
+                raise (SHUTTING_DOWN if runtimes.closing else self._failed(exc)) from None
             quiet = 0.0
             events = self.translation.read(message)
             self._note()
@@ -310,11 +316,13 @@ async def start_turn(params, record, headers):
     # Waiting counts from the start: for the conversation's previous turn, then for a slot.
     record.queue_wait_ms = round((time.monotonic() - waiting_since) * 1000)
     try:
+        runtimes.check_open()  # the server began to stop while this request waited
         turn = _resume_paused(params, record, session, slot) or await _start(params, record, session, slot)
     except BaseException:
         slot.release()
         session.abandon()
         raise
+    session.runtime.client_turn = turn
     try:
         await turn.begin()
     except ApiError as error:
@@ -326,7 +334,7 @@ async def start_turn(params, record, headers):
         log.info("resume of %s refused; starting a fresh session", session.resume_id)
         turn.discard()
         session.start_fresh()
-        turn = await _start(params, record, session, slot)
+        turn = session.runtime.client_turn = await _start(params, record, session, slot)
         try:
             await turn.begin()
         except ApiError as error:

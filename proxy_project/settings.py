@@ -154,6 +154,8 @@ CLAUDE_PROXY_SESSION_TTL = parse_duration(env.str("CLAUDE_PROXY_SESSION_TTL", de
 # CLI processes kept alive between a conversation's turns, and for how long when idle.
 CLAUDE_PROXY_MAX_LIVE = env.int("CLAUDE_PROXY_MAX_LIVE", default=8)
 CLAUDE_PROXY_LIVE_IDLE_SECONDS = env.float("CLAUDE_PROXY_LIVE_IDLE_SECONDS", default=900.0)
+# How long a stopping server gives open answers to end and their CLIs to exit.
+CLAUDE_PROXY_SHUTDOWN_SECONDS = env.float("CLAUDE_PROXY_SHUTDOWN_SECONDS", default=10.0)
 # How long Claude waits, on a live process, for the result of a client tool call.
 CLAUDE_PROXY_TOOL_WAIT = parse_duration(env.str("CLAUDE_PROXY_TOOL_WAIT", default="15m")).total_seconds()
 

@@ -37,6 +37,10 @@ class TurnEnded(Exception):
     """The turn's last message has been read."""
 
 
+class ShuttingDown(Exception):
+    """The server is stopping: whoever reads the turn must end its answer now."""
+
+
 class Turn:
     """One user message sent to a process, and the SDK messages that answer it."""
 
@@ -55,6 +59,10 @@ class Turn:
     def interrupt(self):
         """Ask the owner to stop this turn (the client left, or the answer is already known)."""
         self.interrupt_requested.set()
+
+    def end_now(self):
+        """Make the reader's next `next()` raise ShuttingDown."""
+        self._put(ShuttingDown())
 
     def _put(self, item):
         self._inbox.put_nowait(item)

@@ -18,6 +18,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from ..errors import SHUTTING_DOWN
 from .runner import running_processes
 
 log = logging.getLogger("claude_proxy.runtime")
@@ -42,6 +43,7 @@ class ConversationRuntime:
     process_key: tuple = ()
     session_id: str = ""  # the Claude session the live process holds
     paused: PausedTurn | None = None
+    client_turn: object = None  # the request answering now (turns.ClientTurn), if any
     idle_since: float = field(default_factory=time.monotonic)
 
     def take_process(self, session_id, process_key):
@@ -81,9 +83,16 @@ class Runtimes:
         self._by_id = {}  # conversation id -> ConversationRuntime
         self._reaper = None
         self._loop = None
+        self.closing = False
+        self._all_released = None  # set when the last turn is released while closing
+
+    def check_open(self):
+        if self.closing:
+            raise SHUTTING_DOWN
 
     async def hold(self, conversation_id):
         """Wait for the conversation's turn; the caller must `release` it."""
+        self.check_open()
         runtime = self._by_id.get(conversation_id)
         if runtime is None:
             runtime = self._by_id[conversation_id] = ConversationRuntime(conversation_id)
@@ -98,8 +107,11 @@ class Runtimes:
 
     def release(self, runtime):
         runtime.lock.release()
+        runtime.client_turn = None
         runtime.idle_since = time.monotonic()
         self._let_go(runtime)
+        if self.closing and not any(r.users for r in self._by_id.values()):
+            self._all_released.set()
         self._enforce_cap()
         if runtime.process is not None and (self._reaper is None or self._reaper.done()):
             self._reaper = asyncio.get_running_loop().create_task(self._reap(), name="runtime-reaper")
@@ -160,6 +172,27 @@ class Runtimes:
                 }
             )
         return described
+
+    async def shut_down(self, seconds):
+        """End every answer in progress with an error, wait (at most `seconds`) for the
+        turns to be released, so their logs are written, then end every CLI process."""
+        self.closing = True
+        self._all_released = asyncio.Event()
+        for runtime in list(self._by_id.values()):
+            if runtime.client_turn is not None:
+                runtime.client_turn.shut_down()
+        deadline = time.monotonic() + seconds
+        if any(runtime.users for runtime in self._by_id.values()):
+            try:
+                await asyncio.wait_for(self._all_released.wait(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                log.warning("turns still running at shutdown: ending their CLI processes")
+        for runtime in list(self._by_id.values()):
+            runtime.end()
+        for process in running_processes():
+            process.stop()
+        while running_processes() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
     async def _reap(self):
         idle_limit, tool_wait = settings.CLAUDE_PROXY_LIVE_IDLE_SECONDS, settings.CLAUDE_PROXY_TOOL_WAIT

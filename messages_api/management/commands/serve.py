@@ -85,8 +85,8 @@ class Command(BaseCommand):
 
     def _serve(self, host, port):
         from daphne.endpoints import build_endpoint_description_strings
-        from daphne.server import Server
 
+        from messages_api.server import GracefulServer
         from proxy_project.asgi import application
 
         self.stdout.write(
@@ -94,7 +94,7 @@ class Command(BaseCommand):
             f"  OpenCode: ANTHROPIC_BASE_URL=http://{host}:{port} ANTHROPIC_API_KEY=dummy opencode"
         )
         sys.stdout.flush()
-        Server(
+        GracefulServer(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
             # A long answer may stream for many minutes; never cut it off.
@@ -102,7 +102,7 @@ class Command(BaseCommand):
             application_close_timeout=10,
             server_name="claude-max-proxy",
         ).run()
-        # Daphne has stopped (SIGTERM, Ctrl-C). anyio's worker threads, which the SDK
+        # Daphne has stopped (SIGTERM, Ctrl-C: see messages_api.server). anyio's worker threads, which the SDK
         # uses, idle for 10 s before they end and would hold the process that long.
         from messages_api.claude.runner import kill_orphans
 

@@ -93,8 +93,14 @@ class ClientTurn:
         return RESUME_REFUSED in f"{self.failure.text}\n{self.failure.stderr}"
 
     async def begin(self):
-        """Read up to the first thing the client gets: an event, or a ping while waiting."""
+        """Read up to the first event, so that a failure before it is an HTTP status.
+
+        Pings go out only once the answer has begun: one sent earlier would commit the
+        response to 200 before a 429 or a 401 could be its status.
+        """
         self._first = await anext(self._items)
+        while self._first is PING:
+            self._first = await anext(self._items)
 
     async def sse(self):
         """The response body: SSE bytes until message_stop, or an `error` event."""

@@ -9,17 +9,27 @@ from tests.helpers import logged, message_body, sse_events
 from tests.upstream import replies
 
 
-def test_it_pings_while_the_model_is_silent(start_proxy, upstream):
-    proxy = start_proxy(CLAUDE_PROXY_PING_SECONDS="0.5")
-    upstream.enqueue(replies.hang(2.0))
+def test_it_pings_while_the_model_is_silent_mid_answer(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_PING_SECONDS="0.3")
+    upstream.enqueue(replies.text("slow answer", chunks=2, delay=1.0))
 
     response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(), timeout=60)
 
     assert response.status_code == 200
-    assert response.content.startswith(b": ping\n\n: ping\n\n")
+    assert response.content.startswith(b"event: message_start\n")  # no ping before the status is certain
+    assert b"\n\n: ping\n\n" in response.content
     events = sse_events(response.content)
-    assert events[0][0] == "message_start"
     assert events[-1] == ("message_stop", {"type": "message_stop"})
+
+
+def test_it_answers_a_failure_after_a_silence_with_its_http_status(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_PING_SECONDS="0.3")
+    upstream.enqueue(replies.error(429, "usage limit", hang=1.5))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(), timeout=60)
+
+    assert response.status_code == 429
+    assert response.json()["error"]["type"] == "rate_limit_error"
 
 
 def test_it_times_out_a_silent_turn_with_504(start_proxy, upstream):
@@ -33,17 +43,26 @@ def test_it_times_out_a_silent_turn_with_504(start_proxy, upstream):
     assert logged(response.headers["x-request-id"]).error_type == "timeout_error"
 
 
-def test_it_ends_a_silent_stream_with_a_timeout_error_event(start_proxy, upstream):
+def test_it_times_out_a_stream_silent_from_the_start_with_504(start_proxy, upstream):
     proxy = start_proxy(CLAUDE_PROXY_PING_SECONDS="0.5", CLAUDE_PROXY_IDLE_TIMEOUT="1.5")
     upstream.enqueue(replies.hang(6.0))
 
     response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(), timeout=60)
 
+    assert response.status_code == 504
+    assert response.json()["error"]["type"] == "timeout_error"
+
+
+def test_it_ends_a_stream_that_falls_silent_with_a_timeout_error_event(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_PING_SECONDS="0.5", CLAUDE_PROXY_IDLE_TIMEOUT="1.5")
+    upstream.enqueue(replies.text("begun, then silence", stall_after=2, stall=6.0))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(), timeout=60)
+
     assert response.status_code == 200
-    assert response.content.startswith(b": ping\n\n")
-    [(name, error)] = sse_events(response.content)
-    assert name == "error"
-    assert error["error"]["type"] == "timeout_error"
+    events = sse_events(response.content)
+    assert [name for name, _ in events] == ["message_start", "content_block_start", "content_block_stop", "error"]
+    assert events[-1][1]["error"]["type"] == "timeout_error"
 
 
 def test_it_stops_the_cli_and_frees_the_slot_when_the_client_hangs_up(start_proxy, upstream):

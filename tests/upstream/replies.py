@@ -18,6 +18,8 @@ class Reply:
     delay: float = 0.0  # seconds before each event
     hang: float = 0.0  # seconds to wait before answering at all
     cut_after: int | None = None  # drop the connection after this many events
+    stall_after: int | None = None  # after this many events, say nothing for `stall` seconds
+    stall: float = 0.0
 
     def as_message(self):
         """The same reply as one non-streaming message."""

@@ -182,6 +182,8 @@ class FakeUpstream:
                             return
                         if reply.delay:
                             time.sleep(reply.delay)
+                        if reply.stall_after is not None and sent == reply.stall_after:
+                            time.sleep(reply.stall)
                         frame = f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
                         self.wfile.write(frame.encode())
                         self.wfile.flush()

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from sessions_admin import lineage as lineage_rules
-from sessions_admin.models import Conversation
 from sessions_admin.services import find_or_start_conversation, record_failed_turn, record_turn
 
 from .claude.runtime import runtimes
@@ -88,24 +87,37 @@ def tool_results(waiting_on, new_messages, index):
 
 
 async def open_session(headers, params):
-    """Wait for the conversation to be free, then say how this request continues it."""
+    """Wait for the conversation to be free, then say how this request continues it.
+
+    The conversation's turn is taken before any database work, so requests keep their
+    arrival order into the slot queue (`acquire_slot`, which the caller awaits next)."""
     messages = [message.model_dump() for message in params.messages]
-    hashes = [lineage_rules.message_hash(message) for message in messages]
-    kind, value, scope = lineage_rules.conversation_key(headers, messages, params.system_text)
-    conversation = await find_or_start_conversation(
-        kind, value, scope, model=params.model, workdir=settings.CLAUDE_PROXY_WORKDIR
-    )
-    runtime = await runtimes.hold(conversation.id)
-    try:
-        # The turn this request waited for may have changed the conversation, or the
-        # admin may have cleared it.
-        await conversation.arefresh_from_db()
-    except Conversation.DoesNotExist:
-        runtimes.release(runtime)
-        return await open_session(headers, params)
-    except BaseException:
-        runtimes.release(runtime)
-        raise
-    held = [] if conversation.is_expired else conversation.message_hashes
-    lineage = lineage_rules.classify(held, conversation.reply_digest, messages, hashes)
-    return Session(conversation, lineage, hashes, runtime)
+    key = lineage_rules.conversation_key(headers, messages, params.system_text)
+    runtime = await runtimes.hold(key)
+    return OpenSession(key, messages, runtime)
+
+
+@dataclass
+class OpenSession:
+    """A conversation's turn, held; `classify` reads its history once a slot is had."""
+
+    key: tuple
+    messages: list
+    runtime: object
+
+    async def classify(self, params):
+        try:
+            kind, value, scope = self.key
+            conversation = await find_or_start_conversation(
+                kind, value, scope, model=params.model, workdir=settings.CLAUDE_PROXY_WORKDIR
+            )
+            hashes = [lineage_rules.message_hash(message) for message in self.messages]
+        except BaseException:
+            runtimes.release(self.runtime)
+            raise
+        held = [] if conversation.is_expired else conversation.message_hashes
+        lineage = lineage_rules.classify(held, conversation.reply_digest, self.messages, hashes)
+        return Session(conversation, lineage, hashes, self.runtime)
+
+    def abandon(self):
+        runtimes.release(self.runtime)

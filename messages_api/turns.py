@@ -313,14 +313,19 @@ async def start_turn(params, record, headers):
     """Take the conversation's turn and a slot, start or resume a CLI turn, and read
     until the answer begins."""
     waiting_since = time.monotonic()
-    session = await open_session(headers, params)
+    opened = await open_session(headers, params)
     try:
         slot = await acquire_slot()
     except BaseException:
-        session.abandon()
+        opened.abandon()
         raise
     # Waiting counts from the start: for the conversation's previous turn, then for a slot.
     record.queue_wait_ms = round((time.monotonic() - waiting_since) * 1000)
+    try:
+        session = await opened.classify(params)
+    except BaseException:
+        slot.release()
+        raise
     try:
         runtimes.check_open()  # the server began to stop while this request waited
         turn = _resume_paused(params, record, session, slot) or await _start(params, record, session, slot)

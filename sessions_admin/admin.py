@@ -95,7 +95,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.display(description="CLI running", boolean=True)
     def cli_running(self, obj):
-        return obj.id in runtimes.running()
+        return obj.runtime_key in runtimes.running()
 
     @admin.display(description="Waiting for", ordering="waiting_since")
     def waiting_for(self, obj):
@@ -121,15 +121,14 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Clear selected conversations (mapping, transcript, CLI process)")
     def clear_selected(self, request, queryset):
-        ids = list(queryset.values_list("id", flat=True))
-        runtimes.stop_soon(ids)
+        runtimes.stop_soon(queryset.runtime_keys())
         cleared = queryset.clear()
         self.message_user(request, f"Cleared {cleared} conversation{'s' if cleared != 1 else ''}.")
 
     @admin.action(description="Clear all expired conversations")
     def clear_expired(self, request, queryset):
         expired = Conversation.objects.expired()
-        runtimes.stop_soon(list(expired.values_list("id", flat=True)))
+        runtimes.stop_soon(expired.runtime_keys())
         cleared = expired.clear()
         self.message_user(request, f"Cleared {cleared} expired conversation{'s' if cleared != 1 else ''}.")
 

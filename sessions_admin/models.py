@@ -85,6 +85,9 @@ class ConversationQuerySet(models.QuerySet):
     def last_used_before(self, cutoff):
         return self.filter(last_used__lt=cutoff)
 
+    def runtime_keys(self):
+        return [(kind, key, scope) for kind, key, scope in self.values_list("key_kind", "key", "scope")]
+
     def session_ids(self):
         """Every Claude session these conversations hold or held."""
         ids = set()
@@ -147,6 +150,11 @@ class Conversation(models.Model):
 
     def __str__(self):
         return f"{self.key_kind}:{self.key[:24]}"
+
+    @property
+    def runtime_key(self):
+        """Its key among the proxy's live conversations (messages_api.claude.runtime)."""
+        return (self.key_kind, self.key, self.scope)
 
     @property
     def is_expired(self):

@@ -1,4 +1,6 @@
-"""The runtime state of every conversation, under one key (the conversation's id).
+"""The runtime state of every conversation, under one key: (key kind, key, scope), the
+conversation's identity, known from the request alone before any database work, so
+turns take their lock and then their slot in arrival order.
 
 A conversation's runtime is its turn lock, the CLI process it keeps alive between
 turns, and (with client tools) the CLI turn paused on the client's tool results.
@@ -36,7 +38,7 @@ class PausedTurn:
 
 @dataclass
 class ConversationRuntime:
-    conversation_id: int
+    key: tuple  # Conversation.runtime_key
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     users: int = 0  # holders and waiters of the lock; the entry goes when none are left
     process: object = None  # a live runner.ClaudeProcess between turns
@@ -80,7 +82,7 @@ class ConversationRuntime:
 
 class Runtimes:
     def __init__(self):
-        self._by_id = {}  # conversation id -> ConversationRuntime
+        self._by_key = {}  # Conversation.runtime_key -> ConversationRuntime
         self._reaper = None
         self._loop = None
         self.closing = False
@@ -90,12 +92,12 @@ class Runtimes:
         if self.closing:
             raise SHUTTING_DOWN
 
-    async def hold(self, conversation_id):
+    async def hold(self, key):
         """Wait for the conversation's turn; the caller must `release` it."""
         self.check_open()
-        runtime = self._by_id.get(conversation_id)
+        runtime = self._by_key.get(key)
         if runtime is None:
-            runtime = self._by_id[conversation_id] = ConversationRuntime(conversation_id)
+            runtime = self._by_key[key] = ConversationRuntime(key)
         runtime.users += 1
         try:
             await runtime.lock.acquire()
@@ -110,7 +112,7 @@ class Runtimes:
         runtime.client_turn = None
         runtime.idle_since = time.monotonic()
         self._let_go(runtime)
-        if self.closing and not any(r.users for r in self._by_id.values()):
+        if self.closing and not any(r.users for r in self._by_key.values()):
             self._all_released.set()
         self._enforce_cap()
         if runtime.process is not None and (self._reaper is None or self._reaper.done()):
@@ -119,42 +121,38 @@ class Runtimes:
     def _let_go(self, runtime):
         runtime.users -= 1
         if runtime.users == 0 and runtime.process is None:
-            self._by_id.pop(runtime.conversation_id, None)
+            self._by_key.pop(runtime.key, None)
 
     def _enforce_cap(self):
         """At most CLAUDE_PROXY_MAX_LIVE idle processes: the least recently used go first.
         A turn paused on tool results is not idle: the client is about to answer it."""
-        idle = sorted((r for r in self._by_id.values() if r.idle and r.paused is None), key=lambda r: r.idle_since)
+        idle = sorted((r for r in self._by_key.values() if r.idle and r.paused is None), key=lambda r: r.idle_since)
         for runtime in idle[: max(0, len(idle) - settings.CLAUDE_PROXY_MAX_LIVE)]:
             self._end(runtime)
 
     def _end(self, runtime):
         runtime.end()
         if runtime.users == 0:
-            self._by_id.pop(runtime.conversation_id, None)
+            self._by_key.pop(runtime.key, None)
 
-    def stop(self, conversation_id):
-        if (runtime := self._by_id.get(conversation_id)) is not None:
+    def stop(self, key):
+        if (runtime := self._by_key.get(key)) is not None:
             self._end(runtime)
 
-    def stop_soon(self, conversation_ids):
+    def stop_soon(self, keys):
         """Stop these conversations' processes; callable from any thread (the admin's)."""
         if self._loop is not None:
-            for conversation_id in conversation_ids:
-                self._loop.call_soon_threadsafe(self.stop, conversation_id)
+            for key in keys:
+                self._loop.call_soon_threadsafe(self.stop, key)
 
     def running(self):
-        """Ids of the conversations that keep a live CLI process."""
-        return {cid for cid, runtime in list(self._by_id.items()) if runtime.process is not None and runtime.process.alive}
-
-    def waiting_for_tools(self):
-        """conversation id -> its PausedTurn, for the conversations waiting on tool results."""
-        return {cid: runtime.paused for cid, runtime in list(self._by_id.items()) if runtime.paused is not None}
+        """Keys of the conversations that keep a live CLI process."""
+        return {key for key, runtime in list(self._by_key.items()) if runtime.process is not None and runtime.process.alive}
 
     def describe(self):
         """Every CLI process: answering a turn, idle, or waiting for the client's tool results."""
         now = time.monotonic()
-        kept = {id(r.process): r for r in list(self._by_id.values()) if r.idle}
+        kept = {id(r.process): r for r in list(self._by_key.values()) if r.idle}
         described = []
         for process in running_processes():
             runtime = kept.get(id(process))
@@ -178,16 +176,16 @@ class Runtimes:
         turns to be released, so their logs are written, then end every CLI process."""
         self.closing = True
         self._all_released = asyncio.Event()
-        for runtime in list(self._by_id.values()):
+        for runtime in list(self._by_key.values()):
             if runtime.client_turn is not None:
                 runtime.client_turn.shut_down()
         deadline = time.monotonic() + seconds
-        if any(runtime.users for runtime in self._by_id.values()):
+        if any(runtime.users for runtime in self._by_key.values()):
             try:
                 await asyncio.wait_for(self._all_released.wait(), max(0.0, deadline - time.monotonic()))
             except TimeoutError:
                 log.warning("turns still running at shutdown: ending their CLI processes")
-        for runtime in list(self._by_id.values()):
+        for runtime in list(self._by_key.values()):
             runtime.end()
         for process in running_processes():
             process.stop()
@@ -196,15 +194,15 @@ class Runtimes:
 
     async def _reap(self):
         idle_limit, tool_wait = settings.CLAUDE_PROXY_LIVE_IDLE_SECONDS, settings.CLAUDE_PROXY_TOOL_WAIT
-        while any(r.process is not None for r in self._by_id.values()):
+        while any(r.process is not None for r in self._by_key.values()):
             await asyncio.sleep(min(idle_limit, tool_wait, 30.0))
             now = time.monotonic()
-            for runtime in list(self._by_id.values()):
+            for runtime in list(self._by_key.values()):
                 if not runtime.idle:
                     continue
                 limit = tool_wait if runtime.paused else idle_limit
                 if now - runtime.idle_since >= limit or not runtime.process.alive:
-                    log.info("closing the idle CLI process of conversation %s", runtime.conversation_id)
+                    log.info("closing the idle CLI process of conversation %s", runtime.key)
                     self._end(runtime)
 
 

@@ -248,14 +248,15 @@ def _with_tool_choice(content, params):
     return [*blocks, {"type": "text", "text": note}]
 
 
-def _spawn(params, conversation_id, resume=None, resume_at=None, fork=False):
+async def _spawn(params, conversation_id, resume=None, resume_at=None, fork=False):
+    await runtimes.make_room()
     tools = client_tools.ToolBridge(offered) if (offered := client_tools.offered(params)) else None
     store = DjangoSessionStore()
     options = build_options(params, tools=tools, resume=resume, resume_at=resume_at, fork=fork, session_store=store)
     return ClaudeProcess(options, conversation_id, tools=tools).start()
 
 
-def _resume_paused(params, record, session, slot):
+async def _resume_paused(params, record, session, slot):
     """The client's tool results for the tool calls the conversation waits on: they
     resolve the handlers of the paused CLI turn, whose rest is the answer. When the
     process that waited is gone, a new one resumes the session at those calls and is
@@ -274,7 +275,7 @@ def _resume_paused(params, record, session, slot):
     process = runtime.take_process(session.resume_id, process_key(params)) if paused else None
     if process is None or not process.alive:
         log.info("the CLI turn waiting on %s is gone; resuming at its tool calls", session.waiting_on)
-        process = _spawn(params, conversation.id, resume=session.resume_id, resume_at=conversation.resume_at, fork=True)
+        process = await _spawn(params, conversation.id, resume=session.resume_id, resume_at=conversation.resume_at, fork=True)
         turn = process.submit(user_message(_with_tool_choice(api_blocks(new_messages[0]), params)))
         return ClientTurn(params, record, session, slot, process, turn)
     besides = [block.text for block in new_messages[0].content if block.type == "text"]
@@ -304,7 +305,7 @@ async def _start(params, record, session, slot):
         session.runtime.end()
         history, prompt = split(params.messages)
         resume, resume_at = await _seed(history, params) if history else (None, None)
-    process = process or _spawn(params, session.conversation.id, resume=resume, resume_at=resume_at)
+    process = process or await _spawn(params, session.conversation.id, resume=resume, resume_at=resume_at)
     turn = process.submit(user_message(_with_tool_choice(prompt_content(prompt), params)))
     return ClientTurn(params, record, session, slot, process, turn)
 
@@ -328,7 +329,7 @@ async def start_turn(params, record, headers):
         raise
     try:
         runtimes.check_open()  # the server began to stop while this request waited
-        turn = _resume_paused(params, record, session, slot) or await _start(params, record, session, slot)
+        turn = await _resume_paused(params, record, session, slot) or await _start(params, record, session, slot)
     except BaseException:
         slot.release()
         session.abandon()

@@ -154,6 +154,14 @@ CLAUDE_PROXY_SESSION_TTL = parse_duration(env.str("CLAUDE_PROXY_SESSION_TTL", de
 # CLI processes kept alive between a conversation's turns, and for how long when idle.
 CLAUDE_PROXY_MAX_LIVE = env.int("CLAUDE_PROXY_MAX_LIVE", default=8)
 CLAUDE_PROXY_LIVE_IDLE_SECONDS = env.float("CLAUDE_PROXY_LIVE_IDLE_SECONDS", default=900.0)
+# CLI processes at once, answering, kept or closing (each ~180 MB, growing ~0.3 MB a
+# turn): at least one per concurrent turn.
+CLAUDE_PROXY_MAX_PROCESSES = max(
+    env.int("CLAUDE_PROXY_MAX_PROCESSES", default=CLAUDE_PROXY_MAX_CONCURRENT + CLAUDE_PROXY_MAX_LIVE),
+    CLAUDE_PROXY_MAX_CONCURRENT,
+)
+# A kept process whose memory grew past this is recycled when its turn ends.
+CLAUDE_PROXY_PROCESS_RSS_MB = env.int("CLAUDE_PROXY_PROCESS_RSS_MB", default=600)
 # How long a stopping server gives open answers to end and their CLIs to exit.
 CLAUDE_PROXY_SHUTDOWN_SECONDS = env.float("CLAUDE_PROXY_SHUTDOWN_SECONDS", default=10.0)
 # How long Claude waits, on a live process, for the result of a client tool call.

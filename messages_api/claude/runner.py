@@ -18,10 +18,25 @@ STDERR_LINES = 40
 INTERRUPT_GRACE_SECONDS = 5.0
 
 _running = set()  # every CLI process started and not yet ended
+_end_waiters = []  # futures of those waiting for one of them to end
 
 
 def running_processes():
     return list(_running)
+
+
+async def any_process_ended():
+    """Wait until one of the running CLI processes ends."""
+    waiter = asyncio.get_running_loop().create_future()
+    _end_waiters.append(waiter)
+    await waiter
+
+
+def _ended(process):
+    _running.discard(process)
+    while _end_waiters:
+        if not (waiter := _end_waiters.pop()).done():
+            waiter.set_result(None)
 
 
 def kill_orphans():
@@ -88,6 +103,13 @@ class ClaudeProcess:
         cli_ended = self._cli is not None and self._cli.returncode is not None
         return self._task is not None and not self._task.done() and not cli_ended
 
+    def rss(self):
+        """The CLI's resident memory in bytes, or None once it has ended."""
+        try:
+            return psutil.Process(self._cli.pid).memory_info().rss if self._cli is not None else None
+        except psutil.Error:
+            return None
+
     @property
     def stderr(self):
         return "\n".join(self.stderr_tail)
@@ -132,7 +154,7 @@ class ClaudeProcess:
             if isinstance(exc, asyncio.CancelledError):
                 raise
         finally:
-            _running.discard(self)
+            _ended(self)
 
     def _drain(self):
         while not self._inbox.empty():

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..errors import SHUTTING_DOWN
-from .runner import running_processes
+from .runner import any_process_ended, running_processes
 
 log = logging.getLogger("claude_proxy.runtime")
 
@@ -63,8 +63,13 @@ class ConversationRuntime:
         return paused
 
     def keep(self, process, session_id, process_key, paused=None):
-        """Keep `process` for the next turn: idle, or paused on tool results."""
+        """Keep `process` for the next turn: idle, or paused on tool results. One that
+        grew past CLAUDE_PROXY_PROCESS_RSS_MB is recycled: the next turn resumes on a new one."""
         self.end()
+        if paused is None and (process.rss() or 0) > settings.CLAUDE_PROXY_PROCESS_RSS_MB * 2**20:
+            log.info("recycling the CLI process of conversation %s: %s MB", self.key, process.rss() // 2**20)
+            process.close()
+            return
         self.process, self.session_id, self.process_key, self.paused = process, session_id, process_key, paused
         self.idle_since = time.monotonic()
 
@@ -129,6 +134,16 @@ class Runtimes:
         idle = sorted((r for r in self._by_key.values() if r.idle and r.paused is None), key=lambda r: r.idle_since)
         for runtime in idle[: max(0, len(idle) - settings.CLAUDE_PROXY_MAX_LIVE)]:
             self._end(runtime)
+
+    async def make_room(self):
+        """Before a CLI process starts: at most CLAUDE_PROXY_MAX_PROCESSES run at once.
+        Kept processes give way, the least recently used first, paused turns last."""
+        while len(running_processes()) >= settings.CLAUDE_PROXY_MAX_PROCESSES:
+            kept = sorted((r for r in self._by_key.values() if r.idle), key=lambda r: (r.paused is not None, r.idle_since))
+            if kept:
+                self._end(kept[0])
+            # Answering ones are fewer than the slots, so some are closing: wait for one.
+            await any_process_ended()
 
     def _end(self, runtime):
         runtime.end()

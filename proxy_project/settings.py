@@ -162,6 +162,10 @@ CLAUDE_PROXY_MAX_PROCESSES = max(
 )
 # A kept process whose memory grew past this is recycled when its turn ends.
 CLAUDE_PROXY_PROCESS_RSS_MB = env.int("CLAUDE_PROXY_PROCESS_RSS_MB", default=600)
+# Slow clients: a connection silent this long between requests is closed, and so is one
+# that takes longer than the second to send a request's headers and body.
+CLAUDE_PROXY_CLIENT_IDLE_SECONDS = env.float("CLAUDE_PROXY_CLIENT_IDLE_SECONDS", default=60.0)
+CLAUDE_PROXY_REQUEST_READ_SECONDS = env.float("CLAUDE_PROXY_REQUEST_READ_SECONDS", default=60.0)
 # How long a stopping server gives open answers to end and their CLIs to exit.
 CLAUDE_PROXY_SHUTDOWN_SECONDS = env.float("CLAUDE_PROXY_SHUTDOWN_SECONDS", default=10.0)
 # How long Claude waits, on a live process, for the result of a client tool call.

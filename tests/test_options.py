@@ -138,3 +138,9 @@ def test_it_puts_a_system_prompt_over_the_argument_limit_in_a_private_file():
     assert path.read_text() == system
     assert path.parent == Path(settings.DATA_DIR) / "prompts"
     assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_it_puts_a_system_prompt_with_a_nul_byte_in_a_file():
+    prompt = build_options(request(system="before\0after"), stderr=ignore_stderr).system_prompt
+
+    assert Path(prompt["path"]).read_text() == "before\0after"

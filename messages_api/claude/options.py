@@ -68,11 +68,12 @@ def system_prompt(params, tools=None):
     """The client's system text, and the agent names its task tool takes.
 
     The CLI takes it as one command-line argument, and Linux refuses an argument over
-    128 KiB: a longer prompt goes in a file of the data dir, named by its hash.
+    128 KiB or with a NUL byte: such a prompt goes in a file of the data dir, named by
+    its hash.
     """
     notes = [tools.subagents.system_note()] if tools and tools.subagents else []
     text = "\n\n".join(filter(None, [params.system_text, *notes]))
-    if len(text.encode()) <= MAX_PROMPT_ARGUMENT:
+    if len(text.encode()) <= MAX_PROMPT_ARGUMENT and "\0" not in text:
         return text or None
     path = Path(settings.DATA_DIR) / "prompts" / f"{hashlib.sha256(text.encode()).hexdigest()}.txt"
     if not path.exists():

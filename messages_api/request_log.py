@@ -18,6 +18,7 @@ log = logging.getLogger("claude_proxy.requests")
 # The admin is not the API; health probes would drown the log.
 UNLOGGED_PREFIXES = ("/admin/", "/static/", "/health", "/livez", "/readyz")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+ENDPOINT_CHARS = 200
 
 
 def _ms_since(started):
@@ -51,7 +52,8 @@ class RequestRecord:
     def begin(cls, request):
         given = request.headers.get("x-request-id", "")
         request_id = given if REQUEST_ID.match(given) else f"req_{uuid.uuid4().hex}"
-        return cls(request_id=request_id, method=request.method, endpoint=request.path)
+        # Bounded as the column is: a megabyte of path is not worth logging three times.
+        return cls(request_id=request_id, method=request.method[:10], endpoint=request.path[:ENDPOINT_CHARS])
 
     def describe(self, params):
         """The request was understood: say what it asks for."""

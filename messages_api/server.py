@@ -103,6 +103,9 @@ class GracefulServer(Server):
             reactor.callFromThread(self.stop)
             return
         self._stopping = True
+        # At once: with a signal to the whole group the CLIs die now too, and their
+        # turns must end as shut down, not as failed.
+        runtimes.closing = True
         reactor.callFromThread(lambda: asyncio.ensure_future(self._shut_down()))
 
     async def _shut_down(self):

@@ -57,6 +57,7 @@ class ProxyServer:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a group of its own (and its CLIs'), as under systemd
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,6 +1,7 @@
 """SIGTERM or SIGINT mid-answer: the client gets an error event, the request's log
 row is written, and no CLI process outlives the server."""
 
+import os
 import signal
 import time
 
@@ -24,8 +25,20 @@ def _gone(pid):
         return True
 
 
-@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
-def test_it_ends_open_streams_with_an_error_and_stops_its_clis(start_proxy, upstream, number):
+def _to_server(proxy, number):
+    proxy.process.send_signal(number)
+
+
+def _to_group(proxy, number):
+    os.killpg(proxy.process.pid, number)  # the server is its group's leader
+
+
+@pytest.mark.parametrize(
+    ("number", "send"),
+    [(signal.SIGTERM, _to_server), (signal.SIGINT, _to_server), (signal.SIGTERM, _to_group)],
+    ids=["sigterm", "sigint", "sigterm-to-group"],
+)
+def test_it_ends_open_streams_with_an_error_and_stops_its_clis(start_proxy, upstream, number, send):
     proxy = start_proxy(CLAUDE_PROXY_SHUTDOWN_SECONDS="5")
     upstream.enqueue(replies.text("one two three four five six seven eight", chunks=8, delay=0.5))
 
@@ -39,7 +52,7 @@ def test_it_ends_open_streams_with_an_error_and_stops_its_clis(start_proxy, upst
                 break
         cli = _cli_of(proxy)
         signalled = time.monotonic()
-        proxy.process.send_signal(number)
+        send(proxy, number)
         received += list(lines)
 
     events = sse_events("\n".join(received).encode() + b"\n\n")

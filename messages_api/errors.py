@@ -63,7 +63,8 @@ def _from_status(status, failure):
     if status == 429:
         return ApiError(429, "rate_limit_error", _with_detail("Claude usage limit reached; wait and retry", failure))
     if status in (503, 529):
-        return ApiError(503, "overloaded_error", _with_detail("Claude is overloaded; retry in a few seconds", failure))
+        # As the real API answers: clients raise their overloaded error on a 529.
+        return ApiError(status, "overloaded_error", _with_detail("Claude is overloaded; retry in a few seconds", failure))
     if status in (400, 413):
         return ApiError(400, "invalid_request_error", failure.text or "The request was rejected upstream")
     if status == 504:

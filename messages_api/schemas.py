@@ -193,7 +193,7 @@ class MessagesRequest(_Strict):
     model: str = Field(min_length=1, max_length=MAX_MODEL)
     messages: list[Message] = Field(min_length=1)
     system: list[TextBlock] | None = None
-    stream: bool = True
+    stream: bool = False  # as the real API: one JSON message unless asked
     max_tokens: int | None = Field(default=None, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=1)
     top_p: float | None = None
@@ -250,16 +250,6 @@ def _no_constants(name):
     raise ValueError(f"{name} is not valid JSON")
 
 
-def stream_default(headers):
-    """Whether a request that does not say `stream` gets a stream.
-
-    The seed's default is true. The official Anthropic SDKs (marked by their
-    x-stainless-* headers) leave `stream` out exactly when they want one JSON message,
-    as the real API's default is false, so for them it is false.
-    """
-    return "x-stainless-lang" not in headers
-
-
 def _lone_surrogate(value, path=()):
     """The path of the first string holding a lone UTF-16 surrogate, or None."""
     if isinstance(value, str):
@@ -275,7 +265,7 @@ def _lone_surrogate(value, path=()):
     return None
 
 
-def parse_messages_request(body, content_type, stream_by_default=True):
+def parse_messages_request(body, content_type):
     """Validate a raw request body; raise a 400 ApiError naming the first bad field."""
     if content_type.split(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
         raise invalid_request(f"content-type must be application/json, not {content_type or 'missing'!r}")
@@ -291,7 +281,6 @@ def parse_messages_request(body, content_type, stream_by_default=True):
     # here rather than fail wherever it is first encoded.
     if SURROGATE_ESCAPE.search(body) and (path := _lone_surrogate(data)) is not None:
         raise invalid_request(f"{_field_path(path)}: the string holds a lone UTF-16 surrogate, which is not valid text")
-    data.setdefault("stream", stream_by_default)
     try:
         return MessagesRequest.model_validate(data)
     except ValidationError as exc:

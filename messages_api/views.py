@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .errors import ApiError, invalid_request
 from .health import auth_status, health_report, readiness
-from .schemas import parse_messages_request, stream_default
+from .schemas import parse_messages_request
 from .turns import start_turn
 
 
@@ -56,11 +56,7 @@ def _request_body(request):
 
 @api_endpoint("POST")
 async def create_message(request):
-    params = parse_messages_request(
-        _request_body(request),
-        request.headers.get("content-type", ""),
-        stream_by_default=stream_default(request.headers),
-    )
+    params = parse_messages_request(_request_body(request), request.headers.get("content-type", ""))
     request.record.describe(params)
     turn = await start_turn(params, request.record, request.headers)
     if params.stream:

@@ -31,7 +31,10 @@ def sse_events(raw):
 
 
 def message_body(text="Hello?", **fields):
-    return {"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [{"role": "user", "content": text}], **fields}
+    """A request body; streamed unless `stream=False` is given (the API's own default is
+    JSON: tests of that leave the key out on purpose)."""
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [{"role": "user", "content": text}]}
+    return {**body, "stream": True, **fields}
 
 
 def sha256(text):

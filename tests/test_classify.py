@@ -22,7 +22,7 @@ CASES = [
     pytest.param(Failure(api_error_status=500), 502, "api_error", SERVER, id="status-500"),
     pytest.param(Failure(api_error_status=502), 502, "api_error", SERVER, id="status-502"),
     pytest.param(Failure(api_error_status=503), 503, "overloaded_error", OVERLOADED, id="status-503"),
-    pytest.param(Failure(api_error_status=529), 503, "overloaded_error", OVERLOADED, id="status-529"),
+    pytest.param(Failure(api_error_status=529), 529, "overloaded_error", OVERLOADED, id="status-529"),
     pytest.param(Failure(api_error_status=504), 504, "timeout_error", "The upstream API timed out", id="status-504"),
     pytest.param(Failure(api_error_status=400), 400, "invalid_request_error", REJECTED, id="status-400"),
     pytest.param(Failure(api_error_status=400, text="prompt is too long"), 400, "invalid_request_error", "prompt is too long", id="status-400-with-text"),
@@ -32,7 +32,7 @@ CASES = [
     pytest.param(Failure(assistant_error="rate_limit"), 429, "rate_limit_error", RATE_LIMIT, id="assistant-rate-limit"),
     pytest.param(Failure(assistant_error="billing_error"), 402, "billing_error", BILLING, id="assistant-billing-error"),
     pytest.param(Failure(assistant_error="server_error"), 502, "api_error", SERVER, id="assistant-server-error"),
-    pytest.param(Failure(assistant_error="overloaded"), 503, "overloaded_error", OVERLOADED, id="assistant-overloaded"),
+    pytest.param(Failure(assistant_error="overloaded"), 529, "overloaded_error", OVERLOADED, id="assistant-overloaded"),
     pytest.param(Failure(assistant_error="invalid_request"), 400, "invalid_request_error", REJECTED, id="assistant-invalid-request"),
     # The cause an api_retry system message names.
     pytest.param(Failure(retry_error="authentication_failed"), 401, "authentication_error", AUTH, id="retry-authentication-failed"),
@@ -77,7 +77,7 @@ CASES = [
     # The CLI's words, last.
     pytest.param(Failure(text="Request timed out"), 504, "timeout_error", "The upstream API timed out (Request timed out)", id="text-timed-out"),
     pytest.param(
-        Failure(text="API Error: overloaded"), 503, "overloaded_error", f"{OVERLOADED} (API Error: overloaded)", id="text-overloaded"
+        Failure(text="API Error: overloaded"), 529, "overloaded_error", f"{OVERLOADED} (API Error: overloaded)", id="text-overloaded"
     ),
     pytest.param(
         Failure(text="Too many requests"), 429, "rate_limit_error", f"{RATE_LIMIT} (Too many requests)", id="text-too-many-requests"

@@ -137,3 +137,12 @@ def test_it_answers_with_a_system_prompt_too_long_for_a_command_line(proxy, upst
     assert response.status_code == 200
     [sent] = upstream.message_requests()
     assert sent.system_text().endswith(system)
+
+
+def test_it_answers_with_one_message_when_a_request_leaves_stream_out(proxy, upstream):
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 50, "messages": [{"role": "user", "content": "Hi"}]}
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=body, headers={"user-agent": "ai-sdk/anthropic"}, timeout=60)
+
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["content"] == [{"type": "text", "text": "Hello from the fake upstream."}]

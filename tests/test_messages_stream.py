@@ -82,11 +82,8 @@ def test_it_echoes_the_model_string_the_client_sent(proxy, upstream):
     assert "haiku" in sent.body["model"]
 
 
-def test_it_streams_when_stream_is_not_given(proxy, upstream):
-    body = message_body()
-    assert "stream" not in body
-
-    response = httpx.post(f"{proxy.url}/messages", json=body, timeout=60)
+def test_it_streams_on_the_short_path_too(proxy, upstream):
+    response = httpx.post(f"{proxy.url}/messages", json=message_body(), timeout=60)
 
     assert response.headers["content-type"] == "text/event-stream"
     assert sse_events(response.content)[-1] == ("message_stop", {"type": "message_stop"})

@@ -86,12 +86,12 @@ def test_it_joins_a_list_of_system_text_blocks_with_newlines():
     assert params.system_text == "You are a pirate.\nBe brief."
 
 
-def test_it_streams_by_default():
-    assert parse(body()).stream is True
+def test_it_answers_with_one_message_when_stream_is_left_out():
+    assert parse(body()).stream is False
 
 
-def test_it_takes_stream_false():
-    assert parse(body(stream=False)).stream is False
+def test_it_takes_stream_true():
+    assert parse(body(stream=True)).stream is True
 
 
 def test_it_accepts_unknown_top_level_fields():

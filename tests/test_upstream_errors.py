@@ -14,7 +14,7 @@ CLASSIFIED = [
     (403, 401, "authentication_error"),
     (429, 429, "rate_limit_error"),
     (500, 502, "api_error"),
-    (529, 503, "overloaded_error"),
+    (529, 529, "overloaded_error"),
 ]
 
 

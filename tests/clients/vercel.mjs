@@ -1,0 +1,77 @@
+// The Vercel AI SDK (npm `ai` + `@ai-sdk/anthropic`) as a client of the proxy.
+//
+// Reads one job as JSON on stdin:
+//   {"baseURL": "http://127.0.0.1:PORT/v1", "mode": "generateText" | "streamText",
+//    "prompt": "...", "maxSteps": 1,
+//    "tools": [{"name": "...", "description": "...", "inputSchema": {...}, "result": "..."}]}
+// and prints what the SDK made of the answer as JSON on stdout:
+//   {"text", "finishReason", "usage", "totalUsage", "steps", "toolCalls", "executed", "requestIds"}
+// Each tool's `execute` records the input it was given and returns the job's `result`.
+
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
+
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const job = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+
+const executed = [];
+const tools = {};
+for (const spec of job.tools ?? []) {
+  tools[spec.name] = tool({
+    description: spec.description,
+    inputSchema: jsonSchema(spec.inputSchema),
+    execute: async (input) => {
+      executed.push({ name: spec.name, input });
+      return spec.result;
+    },
+  });
+}
+
+const anthropic = createAnthropic({ baseURL: job.baseURL, apiKey: "dummy" });
+const call = {
+  model: anthropic("claude-sonnet-4-5"),
+  prompt: job.prompt,
+  tools: job.tools ? tools : undefined,
+  stopWhen: stepCountIs(job.maxSteps ?? 1),
+  maxRetries: 0, // a failure is the test's to see, not the SDK's to retry
+  abortSignal: AbortSignal.timeout(job.timeoutMs ?? 60000),
+};
+
+function usage(value) {
+  return { inputTokens: value.inputTokens, outputTokens: value.outputTokens, totalTokens: value.totalTokens };
+}
+
+let result;
+if (job.mode === "streamText") {
+  let failure;
+  const stream = streamText({ ...call, onError: ({ error }) => (failure = error) });
+  const text = await stream.text;
+  if (failure) throw failure;
+  result = {
+    text,
+    finishReason: await stream.finishReason,
+    usage: await stream.usage,
+    totalUsage: await stream.totalUsage,
+    steps: await stream.steps,
+  };
+} else {
+  result = await generateText(call);
+}
+
+const steps = result.steps;
+process.stdout.write(
+  JSON.stringify({
+    text: result.text,
+    finishReason: result.finishReason,
+    usage: usage(result.usage),
+    totalUsage: usage(result.totalUsage),
+    steps: steps.length,
+    toolCalls: steps.flatMap((step) =>
+      step.toolCalls.map((toolCall) => ({ toolCallId: toolCall.toolCallId, toolName: toolCall.toolName, input: toolCall.input })),
+    ),
+    executed,
+    // The proxy's id of each request, to find its RequestLog row.
+    requestIds: steps.map((step) => step.response.headers?.["request-id"] ?? null),
+  }) + "\n",
+);

@@ -17,9 +17,6 @@ from claude_agent_sdk import (
 
 from .errors import classify
 
-OUTPUT_LIMIT = "max_output_tokens"  # AssistantMessage.error when the CLI stops resuming a cut answer
-
-
 def block_dict(block):
     """An SDK content block as the API's dict, or None for what a client never sees."""
     if isinstance(block, TextBlock):
@@ -65,10 +62,8 @@ class Translation:
 
     def _on_result(self, message):
         self.usage = message.usage or {}
-        if self.failure.assistant_error == OUTPUT_LIMIT:
-            # The CLI resumed past max_tokens a few times, then gave up: the text so far
-            # is the answer, cut short as the API would cut it.
-            return self.filter.finish(message.usage, "max_tokens")
+        if self.filter.stopped_early:
+            return []  # the answer ended before the CLI's turn did (interrupted since)
         if message.is_error:
             self.failure.api_error_status = message.api_error_status
             self.failure.text = self.failure.text or message.result or ", ".join(message.errors or [])

@@ -14,6 +14,18 @@ from claude_agent_sdk._cli_version import __cli_version__
 from .prompt import api_blocks
 
 
+def system_in_place(messages):
+    """The messages with each `role: "system"` one (Claude Code, as a client, sends them)
+    made a user message of system context, where it stood."""
+    return [_as_system_context(message) if message.role == "system" else message for message in messages]
+
+
+def _as_system_context(message):
+    text = "\n".join(block.text for block in message.content if block.type == "text")
+    reminder = {"type": "text", "text": f"<system-reminder>\n{text}\n</system-reminder>"}
+    return message.model_validate({"role": "user", "content": [reminder]})
+
+
 def split(messages):
     """(history, prompt messages): the history ends with the last assistant message.
 

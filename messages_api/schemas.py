@@ -167,7 +167,8 @@ ContentBlock = Annotated[
 
 
 class Message(_Strict):
-    role: Literal["user", "assistant"]
+    # Claude Code, as a client, puts system context among the messages.
+    role: Literal["user", "assistant", "system"]
     # A string is the short form of one text block.
     content: list[ContentBlock]
 
@@ -181,6 +182,27 @@ class Tool(_Strict):
     name: str = Field(min_length=1, max_length=MAX_NAME)
     description: str = ""
     input_schema: dict[str, Any] | None = None
+
+
+class Thinking(_Strict):
+    type: Literal["enabled", "adaptive", "disabled"]
+    budget_tokens: int | None = Field(default=None, ge=1024)
+    display: Literal["summarized", "omitted"] | None = None
+
+    @model_validator(mode="after")
+    def enabled_has_a_budget(self):
+        if self.type == "enabled" and self.budget_tokens is None:
+            raise PydanticCustomError("thinking_budget", "budget_tokens: Field required when type is 'enabled'")
+        return self
+
+    @property
+    def shown(self):
+        """Whether the client asked to see thinking blocks."""
+        return self.type != "disabled"
+
+
+class OutputConfig(_Strict):
+    effort: Literal["low", "medium", "high", "xhigh", "max"] | None = None
 
 
 class ToolChoice(_Strict):
@@ -202,7 +224,8 @@ class MessagesRequest(_Strict):
     metadata: dict[str, Any] | None = None
     tools: list[Tool] | None = None
     tool_choice: ToolChoice | None = None
-    thinking: dict[str, Any] | None = None
+    thinking: Thinking | None = None
+    output_config: OutputConfig | None = None
 
     @field_validator("system", mode="before")
     @classmethod

@@ -8,9 +8,16 @@ indices contiguous from 0, one message_delta and one message_stop at the end.
 import copy
 import json
 
+from .stops import StopSequences
+
 PING = b": ping\n\n"
 INTERNAL_TOOL_PREFIX = "mcp__"
 TOOL_BLOCKS = ("tool_use", "server_tool_use")
+THINKING_BLOCKS = ("thinking", "redacted_thinking")
+
+
+def _text_delta(index, text):
+    return {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": text}}
 
 
 def hide_internal_tools(name):
@@ -54,9 +61,22 @@ class EventFilter:
     (`paused_on` then holds their ids) while the CLI waits for their results.
     """
 
-    def __init__(self, client_model, tool_routing=hide_internal_tools, seen_message_ids=(), input_menders=None):
+    def __init__(
+        self,
+        client_model,
+        tool_routing=hide_internal_tools,
+        seen_message_ids=(),
+        input_menders=None,
+        stop_sequences=None,
+        show_thinking=True,
+    ):
         self.client_model = client_model
         self.tool_routing = tool_routing
+        self.show_thinking = show_thinking
+        # The answer ends at the first of these in its text, or at a model turn cut at
+        # max_tokens: the CLI would go on (it resumes a cut answer by itself).
+        self._stops = StopSequences(stop_sequences)
+        self.stopped_early = False
         # Client tool name -> a function that mends a call's input before the client
         # sees it; such a call's input is held back until it is complete.
         self.input_menders = input_menders or {}
@@ -85,6 +105,8 @@ class EventFilter:
         return frozenset(self._streamed_ids)
 
     def feed(self, event):
+        if self.finished:
+            return []  # what the CLI does after an early stop is not the client's
         kind = event.get("type")
         handler = getattr(self, f"_on_{kind}", None)
         return handler(event) if handler else []
@@ -155,6 +177,9 @@ class EventFilter:
                 self._turn_tool_ids.append(block["id"])
             if name in self.input_menders:
                 self._held_input[index] = ("", self.input_menders[name])
+        elif block.get("type") in THINKING_BLOCKS and not self.show_thinking:
+            self._hidden.add(index)
+            return []
         self._index_map[index] = self._next_index
         self._open.append(self._next_index)
         self._next_index += 1
@@ -168,7 +193,26 @@ class EventFilter:
             held, mender = self._held_input[index]
             self._held_input[index] = (held + event["delta"]["partial_json"], mender)
             return []
+        if self._stops and event["delta"].get("type") == "text_delta":
+            return self._text_until_stop(self._index_map[index], event["delta"]["text"])
         return [{**event, "index": self._index_map[index]}]
+
+    def _text_until_stop(self, client_index, text):
+        seen = self._stops.feed(text)
+        events = [_text_delta(client_index, seen)] if seen else []
+        if self._stops.matched is not None:
+            events += self._stop_early("stop_sequence", self._stops.matched)
+        return events
+
+    def _stop_early(self, stop_reason, stop_sequence=None):
+        """End the answer here, though the CLI's turn goes on (the caller interrupts it)."""
+        self.finished = self.stopped_early = True
+        delta = {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence},
+            "usage": _usage({**self._turn_usage, **((self._last_delta or {}).get("usage") or {})}),
+        }
+        return [*self._close_open(), delta, {"type": "message_stop"}]
 
     def _on_content_block_stop(self, event):
         if event["index"] in self._hidden or event["index"] not in self._index_map:
@@ -176,7 +220,9 @@ class EventFilter:
         client_index = self._index_map[event["index"]]
         if client_index in self._open:
             self._open.remove(client_index)
-        return [*self._mended_input(event["index"], client_index), {**event, "index": client_index}]
+        held_text = self._stops.flush() if self._stops else ""
+        before = [_text_delta(client_index, held_text)] if held_text else []
+        return [*before, *self._mended_input(event["index"], client_index), {**event, "index": client_index}]
 
     def _mended_input(self, index, client_index):
         if index not in self._held_input:
@@ -202,6 +248,8 @@ class EventFilter:
             self.abandon()
             return []
         stop_reason = self._last_delta["delta"].get("stop_reason")
+        if stop_reason == "max_tokens":
+            return self._stop_early("max_tokens")
         if stop_reason != "tool_use" or not self._turn_tool_ids or self.ended:
             return []
         # The model called the client's tools: the response ends here, and the CLI
@@ -232,6 +280,8 @@ class EventFilter:
 
     def finish(self, usage=None, stop_reason=None):
         """The closing events, once the CLI's result has arrived."""
+        if self.finished:
+            return []
         self.finished = True
         delta = copy.deepcopy(self._last_delta) or {
             "type": "message_delta",

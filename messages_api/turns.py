@@ -20,14 +20,14 @@ from django.utils import timezone
 
 from sessions_admin.store import DjangoSessionStore
 
-from .claude import client_tools
+from .claude import client_tools, options
 from .claude.limiter import acquire_slot
-from .claude.options import build_options, cli_model
+from .claude.options import build_options
 from .claude.runner import ClaudeProcess, ShuttingDown, TurnEnded
 from .claude.runtime import PausedTurn, runtimes
 from .errors import SHUTTING_DOWN, ApiError, Failure, classify
 from .events import Translation
-from .history import prompt_content, split, transcript
+from .history import prompt_content, split, system_in_place, transcript
 from .prompt import api_blocks, user_message
 from .sessions import open_session, tool_results
 from .sse import PING, EventFilter, MessageBuilder, frame, hide_internal_tools
@@ -38,7 +38,9 @@ CLIENT_CLOSED = ApiError(499, "client_closed", "The client closed the connection
 ANSWER_WITHDRAWN = ApiError(
     502, "api_error", "The upstream connection broke partway through the answer; retry the request"
 )
-RESUME_REFUSED = "No conversation found"  # the CLI's words when it has no transcript to resume
+RESUME_REFUSED = "No conversation found"
+# Sampling parameters the CLI takes no value for (README: Parameters).
+UNHEEDED_PARAMETERS = ("temperature", "top_p", "top_k")  # the CLI's words when it has no transcript to resume
 
 ANSWERED = "answered"
 FAILED = "failed"
@@ -73,7 +75,14 @@ class ClientTurn:
         routing, menders = hide_internal_tools, {}
         if process.tools:
             routing, menders = client_tools.client_name, process.tools.subagents.input_menders()
-        self.filter = EventFilter(params.model, routing, seen_message_ids, menders)
+        self.filter = EventFilter(
+            params.model,
+            routing,
+            seen_message_ids,
+            menders,
+            stop_sequences=params.stop_sequences,
+            show_thinking=bool(params.thinking and params.thinking.shown),
+        )
         self.reply = MessageBuilder()
         self.failure = Failure()
         self.translation = Translation(self.filter, self.failure, lambda: process.stderr)
@@ -217,8 +226,10 @@ class ClientTurn:
                 # The CLI waits in the client's tool handlers: this response is complete.
                 self.outcome = Outcome(AWAITING_TOOL_RESULT, tool_use_ids=self.filter.paused_on)
                 return
-            if self.filter.finished:
+            if self.filter.finished and self.outcome is None:
                 self.outcome = Outcome(ANSWERED)
+                if self.filter.stopped_early:
+                    self.turn.interrupt()  # a stop sequence or max_tokens: the CLI would go on
 
     def _note(self):
         if self.translation.session_id:
@@ -235,8 +246,7 @@ class ClientTurn:
 
 
 def process_key(params):
-    """What a live process must have been started with to take this request's turn."""
-    return (cli_model(params.model), client_tools.tool_set_key(client_tools.offered(params)))
+    return options.process_key(params, client_tools.offered(params))
 
 
 def _with_tool_choice(content, params):
@@ -298,12 +308,13 @@ async def _start(params, record, session, slot):
     """A new CLI turn: the live process, or a new one, is sent the messages it lacks.
     A fresh session with history resumes a transcript written from that history."""
     process, resume_at = None, None
+    messages = system_in_place(params.messages)
     if session.resume_id:
         process = session.runtime.take_process(session.resume_id, process_key(params))
-        resume, prompt = session.resume_id, params.messages[session.lineage.first_new :]
+        resume, prompt = session.resume_id, messages[session.lineage.first_new :]
     else:
         session.runtime.end()
-        history, prompt = split(params.messages)
+        history, prompt = split(messages)
         resume, resume_at = await _seed(history, params) if history else (None, None)
     process = process or await _spawn(params, session.conversation.id, resume=resume, resume_at=resume_at)
     turn = process.submit(user_message(_with_tool_choice(prompt_content(prompt), params)))
@@ -314,6 +325,8 @@ async def start_turn(params, record, headers):
     """Take the conversation's turn and a slot, start or resume a CLI turn, and read
     until the answer begins."""
     waiting_since = time.monotonic()
+    if unheeded := [name for name in UNHEEDED_PARAMETERS if getattr(params, name) is not None]:
+        log.debug("request_id=%s the CLI cannot honour %s: left out", record.request_id, ", ".join(unheeded))
     opened = await open_session(headers, params)
     try:
         slot = await acquire_slot()

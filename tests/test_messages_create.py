@@ -32,30 +32,22 @@ def test_it_answers_the_official_client_with_one_message(proxy, upstream):
     assert sent.user_texts()[0] == "2 + 2?"
 
 
-def test_it_reports_max_tokens_when_the_cli_stops_resuming(proxy, upstream):
-    # The CLI resumes a cut answer by itself three times before it gives up.
-    upstream.default_reply = lambda: replies.text("A very long answ", stop_reason="max_tokens")
-
-    message = _client(proxy).messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=[{"role": "user", "content": "Go"}])
-
-    assert message.stop_reason == "max_tokens"
-    assert [block.text for block in message.content] == ["A very long answ"] * 4
-    assert len(upstream.message_requests()) == 4
-
-
-def test_it_joins_an_answer_the_cli_resumed_after_max_tokens(proxy, upstream):
+def test_it_ends_the_answer_at_max_tokens_as_the_api_does(proxy, upstream):
+    # The CLI would resume a cut answer by itself; the client asked for this many tokens.
     upstream.enqueue(replies.text("First half, ", stop_reason="max_tokens"), replies.text("second half."))
 
     message = _client(proxy).messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=[{"role": "user", "content": "Go"}])
 
-    assert message.stop_reason == "end_turn"
-    assert [block.text for block in message.content] == ["First half, ", "second half."]
+    assert message.stop_reason == "max_tokens"
+    assert [block.text for block in message.content] == ["First half, "]
+    assert upstream.message_requests()[0].body["max_tokens"] == 5
 
 
 def test_it_keeps_thinking_blocks_with_their_signature(proxy, upstream):
     upstream.enqueue(replies.thinking_then_text("Six times seven.", "42"))
 
-    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body("6*7?", stream=False), timeout=60)
+    thinking = {"type": "enabled", "budget_tokens": 2048}
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body("6*7?", stream=False, thinking=thinking), timeout=60)
 
     assert response.status_code == 200
     content = response.json()["content"]

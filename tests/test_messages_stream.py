@@ -63,7 +63,8 @@ def test_it_sends_events_in_anthropic_order_with_exact_bytes(proxy, upstream):
 def test_it_numbers_blocks_contiguously_from_zero(proxy, upstream):
     upstream.enqueue(replies.thinking_then_text("Let me think.", "Forty-two."))
 
-    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body("Answer?"), timeout=60)
+    thinking = {"type": "enabled", "budget_tokens": 2048}
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body("Answer?", thinking=thinking), timeout=60)
 
     events = sse_events(response.content)
     starts = [data for name, data in events if name == "content_block_start"]

@@ -144,3 +144,26 @@ def test_it_puts_a_system_prompt_with_a_nul_byte_in_a_file():
     prompt = build_options(request(system="before\0after"), stderr=ignore_stderr).system_prompt
 
     assert Path(prompt["path"]).read_text() == "before\0after"
+
+
+def test_it_passes_thinking_effort_and_max_tokens_to_the_cli():
+    options = build_options(
+        request(max_tokens=4096, thinking={"type": "enabled", "budget_tokens": 2048}, output_config={"effort": "high"}),
+        stderr=ignore_stderr,
+    )
+
+    assert options.thinking == {"type": "enabled", "budget_tokens": 2048}
+    assert options.effort == "high"
+    assert options.env["CLAUDE_CODE_MAX_OUTPUT_TOKENS"] == "4096"
+
+
+def test_it_starts_a_new_process_for_settings_that_cannot_change_in_place():
+    from messages_api.claude.options import process_key
+
+    base = process_key(request(max_tokens=100), [])
+
+    assert process_key(request(max_tokens=100), []) == base
+    assert process_key(request(max_tokens=200), []) != base
+    assert process_key(request(max_tokens=100, thinking={"type": "disabled"}), []) != base
+    assert process_key(request(max_tokens=100, output_config={"effort": "low"}), []) != base
+    assert process_key(request(max_tokens=100, model="claude-opus-4-1"), []) != base

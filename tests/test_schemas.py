@@ -152,7 +152,7 @@ def test_it_accepts_all_the_known_optional_parameters():
         ("get_weather", "Weather", {"type": "object"})
     ]
     assert params.tool_choice.type == "auto"
-    assert params.thinking == {"type": "enabled", "budget_tokens": 2048}
+    assert (params.thinking.type, params.thinking.budget_tokens) == ("enabled", 2048)
 
 
 def test_it_parses_images_tool_use_and_tool_results():
@@ -201,12 +201,12 @@ BAD = [
     pytest.param(body(messages=[]), JSON, "messages: List should have at least 1 item after validation, not 0", id="messages-empty"),
     pytest.param(body(messages={}), JSON, "messages: Input should be a valid list", id="messages-object"),
     pytest.param(body(messages=["hi"]), JSON, "messages.0: Input should be a valid dictionary", id="message-string"),
-    pytest.param(body(messages=[{"role": "system", "content": "x"}]), JSON, "messages.0.role: Input should be 'user' or 'assistant'", id="role-system"),
+    pytest.param(body(messages=[{"role": "tool", "content": "x"}]), JSON, "messages.0.role: Input should be 'user', 'assistant' or 'system'", id="role-tool"),
     pytest.param(body(messages=[{"content": "x"}]), JSON, "messages.0.role: Field required", id="missing-role"),
     pytest.param(
         body(messages=[{"role": "user", "content": "x"}, {"role": "bot", "content": "y"}]),
         JSON,
-        "messages.1.role: Input should be 'user' or 'assistant'",
+        "messages.1.role: Input should be 'user', 'assistant' or 'system'",
         id="second-message-role",
     ),
     pytest.param(body(messages=[{"role": "user"}]), JSON, "messages.0.content: Field required", id="missing-content"),
@@ -308,6 +308,10 @@ BAD = [
     pytest.param(body(tool_choice={"type": "tool"}), JSON, "tool_choice.name: Field required when type is 'tool'", id="tool-choice-no-name"),
     pytest.param(body(tool_choice={"type": "tool", "name": "nope"}), JSON, "tool_choice.name: no tool named 'nope' in tools", id="tool-choice-unknown-tool"),
     pytest.param(body(thinking="on"), JSON, "thinking: Input should be a valid dictionary", id="thinking-string"),
+    pytest.param(body(thinking={"type": "on"}), JSON, "thinking.type: Input should be 'enabled', 'adaptive' or 'disabled'", id="thinking-type"),
+    pytest.param(body(thinking={"type": "enabled"}), JSON, "thinking: budget_tokens: Field required when type is 'enabled'", id="thinking-no-budget"),
+    pytest.param(body(thinking={"type": "enabled", "budget_tokens": 10}), JSON, "thinking.budget_tokens: Input should be greater than or equal to 1024", id="thinking-small-budget"),
+    pytest.param(body(output_config={"effort": "extreme"}), JSON, "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'", id="effort-unknown"),
 ]
 
 

@@ -107,10 +107,11 @@ def test_it_bounds_the_cli_retries_by_setting(start_proxy, upstream):
     proxy = start_proxy(CLAUDE_PROXY_UPSTREAM_RETRIES="1")
     upstream.default_reply = lambda: replies.error(500)
 
-    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=60)
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body("Bound the retries", stream=False), timeout=60)
 
     assert response.status_code == 502
-    assert len(upstream.message_requests()) == 2
+    ours = [request for request in upstream.message_requests() if "Bound the retries" in request.user_texts()]
+    assert len(ours) == 2
 
 
 def test_it_ends_at_once_when_the_login_is_refused_instead_of_retrying(start_proxy, upstream):

@@ -8,6 +8,8 @@ import claude_agent_sdk
 from claude_agent_sdk import ClaudeAgentOptions
 from django.conf import settings
 
+from . import client_tools
+
 # The CLI's own tools act on the server's machine; clients bring their own tools.
 BLOCKED_TOOLS = (
     "Read", "Write", "Edit", "MultiEdit", "Bash", "Glob", "Grep", "NotebookEdit",
@@ -46,7 +48,26 @@ PROXY_VARIABLE_PREFIXES = ("CLAUDE_PROXY_", "DJANGO_")
 PROXY_VARIABLES = ("DATABASE_URL", "REDIS_URL")
 
 
-def cli_env():
+def thinking(params):
+    """The request's thinking as the SDK takes it, or None for the CLI's default."""
+    if params.thinking is None:
+        return None
+    return params.thinking.model_dump(exclude_none=True)
+
+
+def effort(params):
+    return params.output_config.effort if params.output_config else None
+
+
+def process_key(params, tools):
+    """What a CLI process is started with from a request that cannot change in place: a
+    live process takes a turn only when these are the same (the model can change too,
+    but a new model is a new context anyway)."""
+    thinking_key = tuple(sorted((thinking(params) or {}).items()))
+    return (cli_model(params.model), client_tools.tool_set_key(tools), params.max_tokens, thinking_key, effort(params))
+
+
+def cli_env(max_tokens=None):
     """What the CLI's environment adds to (or blanks in) the server's own.
 
     The SDK starts from the server's environment; it cannot remove a variable, so
@@ -61,6 +82,8 @@ def cli_env():
         "ENABLE_TOOL_SEARCH": "false",
         "CLAUDE_CODE_MAX_RETRIES": str(settings.CLAUDE_PROXY_UPSTREAM_RETRIES),
         "MCP_TOOL_TIMEOUT": str(int((settings.CLAUDE_PROXY_TOOL_WAIT + 60) * 1000)),
+        # The client's max_tokens caps each model call; blank leaves the CLI's own.
+        "CLAUDE_CODE_MAX_OUTPUT_TOKENS": str(max_tokens or ""),
     }
 
 
@@ -105,7 +128,9 @@ def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False
         cwd=settings.CLAUDE_PROXY_WORKDIR,
         disallowed_tools=list(BLOCKED_TOOLS),
         plugins=[],
-        env=cli_env(),
+        env=cli_env(params.max_tokens),
+        thinking=thinking(params),
+        effort=effort(params),
         include_partial_messages=True,
         max_buffer_size=MAX_BUFFER_SIZE,
         stderr=stderr,

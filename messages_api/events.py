@@ -61,7 +61,7 @@ class Translation:
         return []
 
     def _on_result(self, message):
-        self.usage = message.usage or {}
+        self.usage = self.filter.usage or message.usage or {}
         if self.filter.stopped_early:
             return []  # the answer ended before the CLI's turn did (interrupted since)
         if message.is_error:

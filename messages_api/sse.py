@@ -30,9 +30,15 @@ def frame(event):
     return f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
 
 
+USAGE_KEYS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+
+
 def _usage(result_usage):
-    keys = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-    return {key: int(result_usage.get(key) or 0) for key in keys}
+    return {key: int(result_usage.get(key) or 0) for key in USAGE_KEYS}
+
+
+def _added(one, other):
+    return {key: one[key] + other[key] for key in USAGE_KEYS}
 
 
 def _shell_and_delta(block):
@@ -87,7 +93,9 @@ class EventFilter:
         self._hidden = set()  # this turn's indices of internal tool blocks
         self._open = []  # client indices started and not yet stopped
         self._last_delta = None
-        self._turn_usage = {}
+        self._turn_usage = {}  # the model turn's usage: message_start's, then message_delta's
+        self._turn_counted = False
+        self._counted = None  # the usage of the model turns this response showed, added up
         self._turn_tool_ids = []  # this model turn's tool calls shown to the client
         self._turn_first_index = 0  # the client index of this model turn's first block
         self._withdrawn = []
@@ -121,6 +129,7 @@ class EventFilter:
         self._forget_model_turn()
         self._turn_first_index = self._next_index
         self._turn_usage = dict(event["message"].get("usage") or {})
+        self._turn_counted = False
         self._last_delta = None
         self._streamed_ids.add(event["message"].get("id"))
         if self.started:
@@ -210,9 +219,18 @@ class EventFilter:
         delta = {
             "type": "message_delta",
             "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence},
-            "usage": _usage({**self._turn_usage, **((self._last_delta or {}).get("usage") or {})}),
+            "usage": self.usage,
         }
         return [*self._close_open(), delta, {"type": "message_stop"}]
+
+    @property
+    def usage(self):
+        """The upstream's usage of the model turns this response showed, added up (the
+        CLI's own result counts its whole turn, which may span several responses)."""
+        usage = self._counted
+        if not self._turn_counted and self._turn_usage:
+            usage = _added(usage, _usage(self._turn_usage)) if usage else _usage(self._turn_usage)
+        return usage
 
     def _on_content_block_stop(self, event):
         if event["index"] in self._hidden or event["index"] not in self._index_map:
@@ -239,6 +257,7 @@ class EventFilter:
     def _on_message_delta(self, event):
         # Held back: only the last model turn's stop_reason is the client's.
         self._last_delta = event
+        self._turn_usage.update(event.get("usage") or {})
         return []
 
     def _on_message_stop(self, event):
@@ -247,6 +266,7 @@ class EventFilter:
             # one, then asks again.
             self.abandon()
             return []
+        self._counted, self._turn_counted = self.usage, True
         stop_reason = self._last_delta["delta"].get("stop_reason")
         if stop_reason == "max_tokens":
             return self._stop_early("max_tokens")
@@ -255,8 +275,7 @@ class EventFilter:
         # The model called the client's tools: the response ends here, and the CLI
         # waits for the results the client's next request brings.
         self.paused_on = tuple(self._turn_tool_ids)
-        delta = copy.deepcopy(self._last_delta)
-        delta["usage"] = _usage({**self._turn_usage, **(delta.get("usage") or {})})
+        delta = {**copy.deepcopy(self._last_delta), "usage": self.usage}
         return [*self._close_open(), delta, {"type": "message_stop"}]
 
     def abandon(self):
@@ -264,6 +283,7 @@ class EventFilter:
         and the retry's blocks take their client indices."""
         withdrawn = list(range(self._turn_first_index, self._next_index))
         self._withdrawn += withdrawn
+        self._turn_usage = {}
         self._next_index = self._turn_first_index
         self._open = [index for index in self._open if index not in withdrawn]
         self._forget_model_turn()
@@ -290,8 +310,8 @@ class EventFilter:
         }
         if stop_reason:
             delta["delta"]["stop_reason"] = stop_reason
-        if usage:
-            delta["usage"] = {**delta.get("usage", {}), **_usage(usage)}
+        if self.usage or usage:
+            delta["usage"] = {**delta.get("usage", {}), **(self.usage or _usage(usage))}
         return [*self._close_open(), delta, {"type": "message_stop"}]
 
     def fail(self, envelope):

@@ -104,11 +104,6 @@ def test_it_lets_the_sdk_run_a_tool_and_send_its_result_back(proxy, upstream):
     assert _tool_results_sent(second) == [("toolu_v1", "buy milk", False)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="proxy defect: the message that continues a tool round reports the whole CLI turn's usage "
-    "(the tool-calling step's tokens counted again), not that one upstream call's",
-)
 def test_it_reports_the_usage_of_each_step_of_a_tool_round(proxy, upstream):
     upstream.enqueue(
         replies.tool_use("mcp__client__read_notes", {"topic": "shopping"}, tool_id="toolu_v1"),  # 11 in, 12 out

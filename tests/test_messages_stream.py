@@ -106,3 +106,19 @@ def test_it_gives_the_client_system_prompt_to_the_model(proxy, upstream):
 
     [sent] = upstream.message_requests()
     assert "You are a pirate.\nBe brief." in sent.system_text()
+
+
+def test_it_reports_the_upstreams_usage_at_both_ends_of_the_stream(proxy, upstream):
+    upstream.enqueue(replies.text("Counted.", input_tokens=23, output_tokens=7))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body("Count my tokens"), timeout=60)
+
+    events = dict(sse_events(response.content))
+    assert events["message_start"]["message"]["usage"]["input_tokens"] == 23
+    assert events["message_delta"]["usage"] == {
+        "input_tokens": 23,
+        "output_tokens": 7,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
+    assert (logged(response.headers["x-request-id"]).input_tokens, logged(response.headers["x-request-id"]).output_tokens) == (23, 7)

@@ -53,6 +53,14 @@ def message_delta(stop_reason, output_tokens=5):
     }
 
 
+def usage(input_tokens=3, output_tokens=5):
+    return {"input_tokens": input_tokens, "output_tokens": output_tokens, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+
+
+def closing_delta(stop_reason, **tokens):
+    return {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None}, "usage": usage(**tokens)}
+
+
 def feed_all(event_filter, events):
     out = []
     for event in events:
@@ -77,7 +85,7 @@ def test_it_passes_a_single_text_turn_through_with_the_clients_model():
 
     expected_start = message_start(model=CLIENT_MODEL)
     assert seen == [expected_start, text_start(0), text_delta(0, "Hello"), block_stop(0)]
-    assert event_filter.finish() == [message_delta("end_turn"), {"type": "message_stop"}]
+    assert event_filter.finish() == [closing_delta("end_turn"), {"type": "message_stop"}]
 
 
 def test_it_does_not_change_the_upstream_event_when_it_replaces_the_model():
@@ -122,7 +130,8 @@ def test_it_sends_one_message_with_contiguous_indices_across_internal_turns():
         text_delta(1, "Found it."),
         block_stop(1),
     ]
-    assert event_filter.finish() == [message_delta("end_turn", output_tokens=9), {"type": "message_stop"}]
+    # The usage of both model turns, added up: the response showed them both.
+    assert event_filter.finish() == [closing_delta("end_turn", input_tokens=6, output_tokens=14), {"type": "message_stop"}]
 
 
 def test_it_keeps_a_client_tool_use_block_after_a_hidden_internal_one():
@@ -148,7 +157,7 @@ def test_it_keeps_a_client_tool_use_block_after_a_hidden_internal_one():
         json_delta(0, '{"city":"Paris"}'),
         block_stop(0),
     ]
-    assert event_filter.finish() == [message_delta("tool_use"), {"type": "message_stop"}]
+    assert event_filter.finish() == [closing_delta("tool_use"), {"type": "message_stop"}]
 
 
 def test_it_hides_an_internal_server_tool_use_block():
@@ -176,12 +185,22 @@ def test_it_keeps_only_the_last_turns_stop_reason():
         ],
     )
 
-    assert event_filter.finish() == [message_delta("max_tokens", output_tokens=4), {"type": "message_stop"}]
+    assert event_filter.finish() == [closing_delta("max_tokens", output_tokens=4), {"type": "message_stop"}]
 
 
-def test_it_merges_the_result_usage_as_ints_and_overrides_the_stop_reason():
+def test_it_reports_its_own_model_turns_usage_not_the_cli_result():
+    # The CLI's result counts its whole turn, which may span several responses.
     event_filter = EventFilter(CLIENT_MODEL)
-    feed_all(event_filter, [message_start(), message_delta("end_turn", output_tokens=5)])
+    feed_all(event_filter, [message_start(), message_delta("end_turn", output_tokens=5), {"type": "message_stop"}])
+
+    closing = event_filter.finish(usage={"input_tokens": 99, "output_tokens": 99}, stop_reason="refusal")
+
+    assert closing == [closing_delta("refusal"), {"type": "message_stop"}]
+    assert event_filter.usage == usage()
+
+
+def test_it_reports_the_result_usage_as_ints_when_no_model_turn_was_streamed():
+    event_filter = EventFilter(CLIENT_MODEL)
 
     closing = event_filter.finish(
         usage={
@@ -198,12 +217,7 @@ def test_it_merges_the_result_usage_as_ints_and_overrides_the_stop_reason():
         {
             "type": "message_delta",
             "delta": {"stop_reason": "max_tokens", "stop_sequence": None},
-            "usage": {
-                "output_tokens": 30,
-                "input_tokens": 12,
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 7,
-            },
+            "usage": {"input_tokens": 12, "output_tokens": 30, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 7},
         },
         {"type": "message_stop"},
     ]
@@ -223,10 +237,7 @@ def test_it_synthesizes_end_turn_when_no_delta_was_seen():
     event_filter = EventFilter(CLIENT_MODEL)
     event_filter.feed(message_start())
 
-    assert event_filter.finish() == [
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {}},
-        {"type": "message_stop"},
-    ]
+    assert event_filter.finish() == [closing_delta("end_turn", output_tokens=1), {"type": "message_stop"}]
 
 
 def test_it_synthesizes_a_delta_with_the_given_usage_and_stop_reason():
@@ -251,11 +262,7 @@ def test_it_closes_blocks_left_open_when_it_finishes():
     event_filter = EventFilter(CLIENT_MODEL)
     feed_all(event_filter, [message_start(), text_start(0), text_delta(0, "cut")])
 
-    assert event_filter.finish() == [
-        block_stop(0),
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {}},
-        {"type": "message_stop"},
-    ]
+    assert event_filter.finish() == [block_stop(0), closing_delta("end_turn", output_tokens=1), {"type": "message_stop"}]
 
 
 def test_it_closes_open_blocks_before_the_error_envelope_on_failure():
@@ -275,10 +282,7 @@ def test_it_closes_open_blocks_before_the_error_envelope_on_failure():
     envelope = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
 
     assert event_filter.fail(envelope) == [block_stop(1), block_stop(2), envelope]
-    assert event_filter.finish() == [
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {}},
-        {"type": "message_stop"},
-    ]
+    assert event_filter.finish() == [closing_delta("end_turn", output_tokens=1), {"type": "message_stop"}]
 
 
 def test_it_returns_only_the_envelope_on_failure_with_no_open_block():
@@ -397,6 +401,14 @@ def test_it_orders_built_blocks_by_index():
     )
 
     assert message["content"] == [{"type": "text", "text": "first"}, {"type": "text", "text": "second"}]
+
+
+def usage(input_tokens=3, output_tokens=5):
+    return {"input_tokens": input_tokens, "output_tokens": output_tokens, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+
+
+def closing_delta(stop_reason, **tokens):
+    return {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None}, "usage": usage(**tokens)}
 
 
 def feed_all(event_filter, events):

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.http import JsonResponse
 
-LOGIN_HINT = "Run 'claude login' in a terminal to sign in again, then retry."
 
 
 class ApiError(Exception):
@@ -47,8 +46,20 @@ class Failure:
     timed_out: bool = False
 
 
+def login_hint():
+    """How to sign Claude Code in: the bundled CLI has `auth login`, not `login`."""
+    from .claude.options import cli_path
+
+    return f"Run `python manage.py claude_login` in the proxy's folder (that is `{cli_path()} auth login`), then retry."
+
+
 def _auth():
-    return ApiError(401, "authentication_error", f"Claude Code is not signed in or its login expired. {LOGIN_HINT}")
+    return ApiError(401, "authentication_error", f"Claude Code is not signed in or its login expired. {login_hint()}")
+
+
+def first_meaningful_line(text):
+    """The line of the CLI's stderr that says what went wrong: the first with words."""
+    return next((line.strip() for line in text.splitlines() if any(char.isalpha() for char in line)), "")
 
 
 def _with_detail(message, failure):
@@ -127,11 +138,11 @@ def classify(failure):
         if any(needle in lower for needle in needles):
             return _from_status(status, failure)
 
-    if exit_code == 1:
-        # The CLI exits 1 with nothing else said when its login is gone.
-        return _auth()
     if exit_code is not None:
-        return ApiError(502, "api_error", f"Claude Code exited unexpectedly (exit code {exit_code})")
+        # Not a guess at the cause: what the CLI said, if it said anything.
+        said = first_meaningful_line(failure.stderr).replace(str(cli_path()), "claude")
+        reason = f": {said}" if said else ""
+        return ApiError(502, "api_error", f"Claude Code exited unexpectedly (exit code {exit_code}){reason}")
     if isinstance(exception, CLIConnectionError):
         return ApiError(502, "api_error", _with_detail("Could not talk to Claude Code", failure))
     return ApiError(500, "api_error", failure.text or "Claude Code failed without saying why")

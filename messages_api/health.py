@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 
 from .claude.options import cli_path
+from .errors import login_hint
 
 log = logging.getLogger("claude_proxy.health")
 
@@ -44,7 +45,8 @@ def health_report(status):
     if status is None:
         return 200, {"status": "degraded", "error": "Could not verify auth status"}
     if not status.get("loggedIn"):
-        return 503, {"status": "unhealthy", "error": "Not logged in. Run: claude login", "auth": {"loggedIn": False}}
+        error = f"Claude Code is not logged in. {login_hint()}"
+        return 503, {"status": "unhealthy", "error": error, "auth": {"loggedIn": False}}
     auth = {"loggedIn": True, "email": status.get("email"), "subscriptionType": status.get("subscriptionType")}
     return 200, {"status": "healthy", "auth": auth, "authMethod": status.get("authMethod")}
 

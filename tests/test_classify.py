@@ -3,9 +3,13 @@
 import pytest
 from claude_agent_sdk import CLIConnectionError, CLINotFoundError, ProcessError
 
+from messages_api.claude.options import cli_path
 from messages_api.errors import ApiError, Failure, classify
 
-AUTH = "Claude Code is not signed in or its login expired. Run 'claude login' in a terminal to sign in again, then retry."
+AUTH = (
+    "Claude Code is not signed in or its login expired. Run `python manage.py claude_login` in the proxy's folder "
+    f"(that is `{cli_path()} auth login`), then retry."
+)
 BILLING = "The Claude subscription has a billing problem"
 RATE_LIMIT = "Claude usage limit reached; wait and retry"
 SERVER = "The Claude API returned a server error"
@@ -55,8 +59,14 @@ CASES = [
     ),
     pytest.param(Failure(api_error_status=402, assistant_error="rate_limit"), 402, "billing_error", BILLING, id="status-beats-cause"),
     # Exception type and exit code.
-    pytest.param(Failure(exception=ProcessError("x", exit_code=1)), 401, "authentication_error", AUTH, id="process-error-exit-1"),
-    pytest.param(Failure(exit_code=1), 401, "authentication_error", AUTH, id="exit-code-1"),
+    pytest.param(Failure(exception=ProcessError("x", exit_code=1)), 502, "api_error", "Claude Code exited unexpectedly (exit code 1)", id="process-error-exit-1"),
+    pytest.param(
+        Failure(exit_code=1, stderr="\n  \nError: --dangerously-skip-permissions cannot be used with root\n    at main (cli.js:1)"),
+        502,
+        "api_error",
+        "Claude Code exited unexpectedly (exit code 1): Error: --dangerously-skip-permissions cannot be used with root",
+        id="exit-code-1-says-why",
+    ),
     pytest.param(
         Failure(exception=ProcessError("x", exit_code=2)), 502, "api_error", "Claude Code exited unexpectedly (exit code 2)", id="process-error-exit-2"
     ),
@@ -104,14 +114,15 @@ def test_it_classifies_a_failure_as_one_anthropic_error(failure, status, error_t
         Failure(api_error_status=401),
         Failure(api_error_status=403),
         Failure(assistant_error="authentication_failed"),
-        Failure(exception=ProcessError("x", exit_code=1)),
+        Failure(text="Not logged in · Please run /login"),
     ],
 )
-def test_it_tells_the_user_to_run_claude_login_when_auth_fails(failure):
+def test_it_names_the_real_login_command_when_auth_fails(failure):
     error = classify(failure)
 
     assert error.status == 401
-    assert "claude login" in error.message
+    assert f"{cli_path()} auth login" in error.message
+    assert "manage.py claude_login" in error.message
 
 
 def test_it_puts_the_error_in_the_anthropic_envelope():

@@ -4,7 +4,9 @@ import stat
 
 import httpx
 
+from messages_api.claude.options import cli_path
 from sessions_admin.models import RequestLog
+from tests.helpers import message_body
 
 PROBES = ("/health", "/livez", "/readyz")
 
@@ -37,13 +39,18 @@ def test_it_is_unhealthy_when_the_cli_is_not_logged_in(start_proxy):
     server = start_proxy(ANTHROPIC_API_KEY="")
 
     response = get(server, "/health")
+    answer = httpx.post(f"{server.url}/v1/messages", json=message_body(stream=False), timeout=60)
 
     assert response.status_code == 503
+    hint = f"Run `python manage.py claude_login` in the proxy's folder (that is `{cli_path()} auth login`), then retry."
     assert response.json() == {
         "status": "unhealthy",
-        "error": "Not logged in. Run: claude login",
+        "error": f"Claude Code is not logged in. {hint}",
         "auth": {"loggedIn": False},
     }
+    # A request gets the same diagnosis and the same remedy.
+    assert answer.status_code == 401
+    assert answer.json()["error"]["message"].endswith(hint)
 
 
 def test_it_is_degraded_when_the_cli_answers_garbage(start_proxy, tmp_path):

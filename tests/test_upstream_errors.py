@@ -43,7 +43,7 @@ def test_it_tells_the_user_to_log_in_again(proxy, upstream):
         client.messages.create(model="claude-sonnet-5-5", max_tokens=10, messages=[{"role": "user", "content": "Hi"}])
 
     assert caught.value.status_code == 401
-    assert "claude login" in caught.value.body["error"]["message"]
+    assert "auth login" in caught.value.body["error"]["message"]
 
 
 def test_it_gives_the_official_client_a_rate_limit_error(proxy, upstream):

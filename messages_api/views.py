@@ -8,6 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from . import catalog
 from .errors import ApiError, invalid_request
 from .health import auth_status, health_report, readiness
 from .schemas import parse_messages_request
@@ -66,6 +67,16 @@ async def create_message(request):
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **turn.headers},
         )
     return JsonResponse(await turn.message(), headers=turn.headers)
+
+
+@api_endpoint("GET")
+async def list_models(request):
+    return JsonResponse(catalog.page(**catalog.page_params(request.GET)))
+
+
+@api_endpoint("GET")
+async def retrieve_model(request, model_id):
+    return JsonResponse(catalog.model_info(model_id))
 
 
 @api_endpoint("GET")

@@ -85,7 +85,7 @@ def test_it_answers_get_on_messages_with_a_405_envelope(proxy, upstream):
     ("method", "path", "status", "error_type", "message"),
     [
         ("GET", "/", 404, "not_found_error", "No such endpoint: GET /"),
-        ("GET", "/v1/models/x", 404, "not_found_error", "No such endpoint: GET /v1/models/x"),
+        ("GET", "/v1/files/x", 404, "not_found_error", "No such endpoint: GET /v1/files/x"),
         ("POST", "/v1/nothing", 404, "not_found_error", "No such endpoint: POST /v1/nothing"),
         ("POST", "/v1/messages/", 404, "not_found_error", "No such endpoint: POST /v1/messages/"),
         ("DELETE", "/messages", 405, "invalid_request_error", "Method DELETE not allowed; use POST"),

@@ -1,0 +1,99 @@
+"""The models the proxy serves, in the shape of the Anthropic Models API.
+
+Claude Code takes a family alias, not a model id: a name holding "opus" runs the CLI's
+`opus`, one holding "haiku" its `haiku`, anything else its `sonnet` (claude.options.
+cli_model). So every id below is answered by the newest model of its family that the
+installed Claude Code knows (Opus 5.5, Sonnet 5.5 and Haiku 5.5 for the bundled 2.1.332),
+and an id missing here still works in /v1/messages.
+"""
+
+from .errors import ApiError, invalid_request
+
+# The current ids of the three families in the bundled Claude Code's model catalog
+# (claude-opus-4-1, claude-opus-4-0 and claude-sonnet-4-0 are retired there), newest
+# first as the API lists them. created_at is the release date; the first four have none
+# we could find offline, so theirs is the build date of the bundled Claude Code
+# (2026-11-24), the first sign we hold that they exist.
+MODELS = (
+    ("claude-opus-5-5", "Claude Opus 5.5", "2026-11-24T00:00:00Z"),
+    ("claude-sonnet-5-5", "Claude Sonnet 5.5", "2026-11-24T00:00:00Z"),
+    ("claude-haiku-5-5", "Claude Haiku 5.5", "2026-11-24T00:00:00Z"),
+    ("claude-opus-5", "Claude Opus 5", "2026-11-24T00:00:00Z"),
+    ("claude-sonnet-5", "Claude Sonnet 5", "2026-06-30T00:00:00Z"),
+    ("claude-opus-4-8", "Claude Opus 4.8", "2026-05-28T00:00:00Z"),
+    ("claude-opus-4-7", "Claude Opus 4.7", "2026-04-16T00:00:00Z"),
+    ("claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17T00:00:00Z"),
+    ("claude-opus-4-6", "Claude Opus 4.6", "2026-02-05T00:00:00Z"),
+    ("claude-opus-4-5", "Claude Opus 4.5", "2025-11-24T00:00:00Z"),
+    ("claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z"),
+    ("claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"),
+)
+
+# Dated snapshot ids clients still send; retrieving one gives its model, as the API does.
+SNAPSHOTS = {
+    "claude-opus-4-5-20251101": "claude-opus-4-5",
+    "claude-haiku-4-5-20251001": "claude-haiku-4-5",
+    "claude-sonnet-4-5-20250929": "claude-sonnet-4-5",
+}
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 1000
+
+_IDS = [model_id for model_id, _, _ in MODELS]
+
+
+def _info(index):
+    model_id, display_name, created_at = MODELS[index]
+    return {"id": model_id, "type": "model", "display_name": display_name, "created_at": created_at}
+
+
+def _index(model_id):
+    model_id = SNAPSHOTS.get(model_id, model_id)
+    return _IDS.index(model_id) if model_id in _IDS else None
+
+
+def model_info(model_id):
+    """One model as GET /v1/models/{id} gives it; a 404 not_found_error if we list none such."""
+    index = _index(model_id)
+    if index is None:
+        raise ApiError(404, "not_found_error", f"model: {model_id}")
+    return _info(index)
+
+
+def page_params(query):
+    """limit, before_id and after_id from a query string, as the API takes them."""
+    raw_limit = query.get("limit", str(DEFAULT_LIMIT))
+    try:
+        limit = int(raw_limit)
+    except ValueError:
+        raise invalid_request(f"limit: Input should be a valid integer, not {raw_limit!r}") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise invalid_request(f"limit: Input should be between 1 and {MAX_LIMIT}, not {limit}")
+    before_id, after_id = query.get("before_id") or None, query.get("after_id") or None
+    if before_id and after_id:
+        raise invalid_request("before_id: cannot be given together with after_id")
+    for name, cursor in (("before_id", before_id), ("after_id", after_id)):
+        if cursor and _index(cursor) is None:
+            raise invalid_request(f"{name}: no model {cursor!r} in this list")
+    return {"limit": limit, "before_id": before_id, "after_id": after_id}
+
+
+def page(limit=DEFAULT_LIMIT, before_id=None, after_id=None):
+    """One page of GET /v1/models: `limit` models after `after_id`, before `before_id`,
+    or from the newest. has_more says whether more lie further that way, which is
+    where the SDKs go next (before first_id, or after last_id)."""
+    if before_id:
+        end = _index(before_id)
+        start = max(0, end - limit)
+        has_more = start > 0
+    else:
+        start = _index(after_id) + 1 if after_id else 0
+        end = min(len(MODELS), start + limit)
+        has_more = end < len(MODELS)
+    data = [_info(index) for index in range(start, end)]
+    return {
+        "data": data,
+        "has_more": has_more,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+    }

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("v1/messages", views.create_message),
+    path("v1/messages/count_tokens", views.count_tokens),
     path("v1/models", views.list_models),
     path("v1/models/<str:model_id>", views.retrieve_model),
     path("messages", views.create_message),

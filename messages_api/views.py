@@ -12,6 +12,7 @@ from . import catalog
 from .errors import ApiError, invalid_request
 from .health import auth_status, health_report, readiness
 from .schemas import parse_messages_request
+from .token_count import count_input_tokens
 from .turns import start_turn
 
 
@@ -67,6 +68,14 @@ async def create_message(request):
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **turn.headers},
         )
     return JsonResponse(await turn.message(), headers=turn.headers)
+
+
+@api_endpoint("POST")
+async def count_tokens(request):
+    # Validated as /v1/messages is, so a request it would refuse is refused here too.
+    params = parse_messages_request(_request_body(request), request.headers.get("content-type", ""))
+    request.record.model = params.model
+    return JsonResponse({"input_tokens": count_input_tokens(params.model_dump(mode="json", exclude_none=True))})
 
 
 @api_endpoint("GET")

@@ -175,6 +175,55 @@ CLAUDE_PROXY_TOOL_WAIT = parse_duration(env.str("CLAUDE_PROXY_TOOL_WAIT", defaul
 CLAUDE_PROXY_LOG_PROMPTS = env.bool("CLAUDE_PROXY_LOG_PROMPTS", default=False)
 # Required from clients of /v1/* and /messages when set (x-api-key or Authorization: Bearer).
 CLAUDE_PROXY_API_KEY = env.str("CLAUDE_PROXY_API_KEY", default="")
+# Browsers may call /v1/* and /messages only from these origins (CORS); none by default.
+CLAUDE_PROXY_CORS_ORIGINS = [origin.rstrip("/") for origin in env.list("CLAUDE_PROXY_CORS_ORIGINS", default=[])]
+if CLAUDE_PROXY_CORS_ORIGINS:
+    from urllib.parse import urlsplit  # noqa: E402
+
+    from corsheaders.defaults import default_headers  # noqa: E402
+    from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+    for _origin in CLAUDE_PROXY_CORS_ORIGINS:
+        _parts = urlsplit(_origin)
+        if _parts.scheme not in ("http", "https") or not _parts.netloc or _parts.path or _parts.query:
+            raise ImproperlyConfigured(
+                f"CLAUDE_PROXY_CORS_ORIGINS: {_origin!r} is not an origin such as http://localhost:5173"
+            )
+    INSTALLED_APPS.append("corsheaders")
+    # After the request log, so a preflight is logged too; before the API key, because a
+    # browser sends its preflight without credentials, and it must be answered, not refused.
+    MIDDLEWARE.insert(MIDDLEWARE.index("messages_api.api_key.ApiKeyMiddleware"), "corsheaders.middleware.CorsMiddleware")
+    CORS_ALLOWED_ORIGINS = CLAUDE_PROXY_CORS_ORIGINS
+    CORS_URLS_REGEX = r"^/(v1/|messages$)"
+    CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
+    # What the Anthropic SDKs (their x-stainless-* telemetry too) and OpenCode send.
+    CORS_ALLOW_HEADERS = (
+        *default_headers,
+        "x-api-key",
+        "anthropic-version",
+        "anthropic-beta",
+        "anthropic-dangerous-direct-browser-access",
+        "x-request-id",
+        "x-opencode-session",
+        "x-session-affinity",
+        "x-session-id",
+        "x-stainless-arch",
+        "x-stainless-async",
+        "x-stainless-helper",
+        "x-stainless-helper-method",
+        "x-stainless-lang",
+        "x-stainless-os",
+        "x-stainless-package-version",
+        "x-stainless-raw-response",
+        "x-stainless-read-timeout",
+        "x-stainless-retry-count",
+        "x-stainless-runtime",
+        "x-stainless-runtime-version",
+        "x-stainless-stream-helper",
+        "x-stainless-timeout",
+    )
+    # Headers a page's script may read: the ids a client shows or logs, and retry advice.
+    CORS_EXPOSE_HEADERS = ("request-id", "x-request-id", "x-claude-session-id", "retry-after")
 # The Claude Code CLI: the one bundled in claude-agent-sdk unless set.
 CLAUDE_PROXY_CLI_PATH = env.str("CLAUDE_PROXY_CLI_PATH", default="")
 # Seconds a `claude auth status` answer is trusted by /health.

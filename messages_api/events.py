@@ -15,7 +15,10 @@ from claude_agent_sdk import (
     ToolUseBlock,
 )
 
+from .claude.internal_tools import SERVER_NAME
 from .errors import classify
+
+INTERNAL_PREFIX = f"mcp__{SERVER_NAME}__"
 
 def block_dict(block):
     """An SDK content block as the API's dict, or None for what a client never sees."""
@@ -37,6 +40,7 @@ class Translation:
         self.usage = None
         self.withdrawn = []  # client indices of blocks of an attempt the CLI gave up
         self.last_entry = ""  # uuid of the latest assistant message: a point to resume at
+        self.internal_calls = []  # the proxy's own tools Claude ran ({id, name, input})
 
     def read(self, message):
         events = self._read(message)
@@ -54,6 +58,11 @@ class Translation:
             self.failure.text = " ".join(getattr(block, "text", "") for block in message.content).strip()
         elif isinstance(message, AssistantMessage) and message.parent_tool_use_id is None:
             self.last_entry = message.uuid or self.last_entry
+            self.internal_calls += [
+                {"id": block.id, "name": block.name.removeprefix(INTERNAL_PREFIX), "input": block.input}
+                for block in message.content
+                if isinstance(block, ToolUseBlock) and block.name.startswith(INTERNAL_PREFIX)
+            ]
             blocks = [block_dict(block) for block in message.content]
             return self.filter.feed_message(message.message_id, [b for b in blocks if b], message.stop_reason)
         elif isinstance(message, ResultMessage):

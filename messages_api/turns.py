@@ -155,12 +155,13 @@ class ClientTurn:
         reply = self.reply.message and self.reply.result()["content"]
         self.record.tool_calls = [
             {"id": block["id"], "name": block["name"]} for block in reply or [] if block["type"] == "tool_use"
-        ]
+        ] + [{**call, "internal": True} for call in self.translation.internal_calls]
         if outcome.kind == ANSWERED:
             runtime.keep(self.process, self.record.claude_session_id, key)
         elif outcome.kind == AWAITING_TOOL_RESULT:
             self.process.tools.expect(outcome.tool_use_ids)
-            paused = PausedTurn(self.turn, self.record.tool_calls, self.filter.seen_message_ids)
+            calls = [call for call in self.record.tool_calls if not call.get("internal")]
+            paused = PausedTurn(self.turn, calls, self.filter.seen_message_ids)
             runtime.keep(self.process, self.record.claude_session_id, key, paused)
         else:
             self.turn.interrupt()

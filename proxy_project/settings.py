@@ -168,6 +168,22 @@ CLAUDE_PROXY_CLIENT_IDLE_SECONDS = env.float("CLAUDE_PROXY_CLIENT_IDLE_SECONDS",
 CLAUDE_PROXY_REQUEST_READ_SECONDS = env.float("CLAUDE_PROXY_REQUEST_READ_SECONDS", default=60.0)
 # How long a stopping server gives open answers to end and their CLIs to exit.
 CLAUDE_PROXY_SHUTDOWN_SECONDS = env.float("CLAUDE_PROXY_SHUTDOWN_SECONDS", default=10.0)
+# passthrough: Claude calls the client's tools; internal: the proxy's own tools, run here
+# in CLAUDE_PROXY_WORKDIR. The seed's CLAUDE_PROXY_PASSTHROUGH (1/true/yes or 0/false/no)
+# is read when CLAUDE_PROXY_MODE is not set.
+CLAUDE_PROXY_MODE = env.str(
+    "CLAUDE_PROXY_MODE",
+    default="passthrough" if env.bool("CLAUDE_PROXY_PASSTHROUGH", default=True) else "internal",
+).lower()
+if CLAUDE_PROXY_MODE not in ("passthrough", "internal"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"CLAUDE_PROXY_MODE must be passthrough or internal, not {CLAUDE_PROXY_MODE!r}")
+# Internal mode: which of the tools exist, how long `bash` may run, and how many model
+# steps one request may take.
+CLAUDE_PROXY_INTERNAL_TOOLS = env.list("CLAUDE_PROXY_INTERNAL_TOOLS", default=["read", "write", "edit", "bash", "glob", "grep"])
+CLAUDE_PROXY_BASH_TIMEOUT = env.float("CLAUDE_PROXY_BASH_TIMEOUT", default=120.0)
+CLAUDE_PROXY_MAX_TURNS = env.int("CLAUDE_PROXY_MAX_TURNS", default=100)
 # How long Claude waits, on a live process, for the result of a client tool call.
 CLAUDE_PROXY_TOOL_WAIT = parse_duration(env.str("CLAUDE_PROXY_TOOL_WAIT", default="15m")).total_seconds()
 

@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import admin
 from django.db.models import Q
 from django.template.defaultfilters import truncatechars
@@ -37,9 +39,18 @@ def _transcript_lines(session_id):
             continue
         content = message.get("content")
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
-        text = "\n".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
+        text = "\n".join(_readable(block) for block in blocks if isinstance(block, dict) and _readable(block))
         if text.strip() and not text.startswith("<system-reminder>"):
             yield entry["type"], text
+
+
+def _readable(block):
+    """A transcript block as a person reads it: text, or which tool ran with what."""
+    if block.get("type") == "text":
+        return block.get("text", "")
+    if block.get("type") == "tool_use":
+        return f"[tool {block.get('name', '?')}: {json.dumps(block.get('input'), ensure_ascii=False)}]"
+    return ""
 
 
 @admin.register(Conversation)

@@ -15,6 +15,7 @@ import json
 from collections import deque
 
 from claude_agent_sdk import HookMatcher, SdkMcpTool, create_sdk_mcp_server
+from django.conf import settings
 
 from .agents import SubagentCalls
 
@@ -42,10 +43,13 @@ def input_schema(tool):
 
 
 def offered(params):
-    """The tools the CLI offers for a request: none with tool_choice `none`, which the
-    proxy honours by leaving the tools out, so no call can happen."""
+    """The client's tools the CLI offers for a request: none with tool_choice `none`,
+    which the proxy honours by leaving the tools out, so no call can happen; none in
+    internal mode, where Claude works with the proxy's own tools."""
     choice = params.tool_choice
-    return [] if choice is not None and choice.type == "none" else params.tools or []
+    if settings.CLAUDE_PROXY_MODE == "internal" or (choice is not None and choice.type == "none"):
+        return []
+    return params.tools or []
 
 
 def tool_choice_note(choice):

@@ -9,6 +9,7 @@ from claude_agent_sdk import ClaudeAgentOptions
 from django.conf import settings
 
 from . import client_tools
+from .internal_tools import internal_server
 
 # The CLI's own tools act on the server's machine; clients bring their own tools.
 BLOCKED_TOOLS = (
@@ -112,6 +113,10 @@ def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False
     that Claude session up to its entry `resume_at`, in a new session if `fork`; `session_store` mirrors the transcript (and rebuilds it for a
     resume when the CLI's own files are gone).
     """
+    env = cli_env(params.max_tokens)
+    servers, allowed = tools.mcp_servers() if tools else {}, tools.allowed_tools() if tools else []
+    if settings.CLAUDE_PROXY_MODE == "internal":
+        servers, allowed = internal_server({**os.environ, **env})
     return ClaudeAgentOptions(
         model=cli_model(params.model),
         # The CLI keeps its one-line SDK identity and puts the client's system text after it.
@@ -122,13 +127,14 @@ def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False
         # The CLI may run exactly the proxy's own MCP tools, and nothing else: no
         # bypassPermissions, so it runs as root without IS_SANDBOX too.
         permission_mode="default",
-        allowed_tools=tools.allowed_tools() if tools else [],
-        mcp_servers=tools.mcp_servers() if tools else {},
+        allowed_tools=allowed,
+        mcp_servers=servers,
+        max_turns=settings.CLAUDE_PROXY_MAX_TURNS if settings.CLAUDE_PROXY_MODE == "internal" else None,
         hooks=tools.hooks() if tools else None,
         cwd=settings.CLAUDE_PROXY_WORKDIR,
         disallowed_tools=list(BLOCKED_TOOLS),
         plugins=[],
-        env=cli_env(params.max_tokens),
+        env=env,
         thinking=thinking(params),
         effort=effort(params),
         include_partial_messages=True,

@@ -9,6 +9,7 @@ ends with a stated outcome, and everything after it is read from that outcome.
 before any output is a proper HTTP status; after that, it is an SSE `error` event.
 """
 
+import hashlib
 import logging
 import time
 import uuid
@@ -259,12 +260,21 @@ def _with_tool_choice(content, params):
     return [*blocks, {"type": "text", "text": note}]
 
 
-async def _spawn(params, conversation_id, resume=None, resume_at=None, fork=False):
-    await runtimes.make_room()
+def spare_key(params):
+    """What a warm spare must have been started with to start this request's conversation."""
+    return (process_key(params), hashlib.sha256(params.system_text.encode()).hexdigest())
+
+
+def _new_process(params, conversation_id=None, resume=None, resume_at=None, fork=False):
     tools = client_tools.ToolBridge(offered) if (offered := client_tools.offered(params)) else None
     store = DjangoSessionStore()
     options = build_options(params, tools=tools, resume=resume, resume_at=resume_at, fork=fork, session_store=store)
     return ClaudeProcess(options, conversation_id, tools=tools).start()
+
+
+async def _spawn(params, conversation_id, **resuming):
+    await runtimes.make_room()
+    return _new_process(params, conversation_id, **resuming)
 
 
 async def _resume_paused(params, record, session, slot):
@@ -317,6 +327,10 @@ async def _start(params, record, session, slot):
         session.runtime.end()
         history, prompt = split(messages)
         resume, resume_at = await _seed(history, params) if history else (None, None)
+    if resume is None:
+        # A new conversation: it can start on a warm spare, and the next one too.
+        process = runtimes.spares.take(spare_key(params), session.conversation.id)
+        runtimes.keep_warm(spare_key(params), lambda: _new_process(params))
     process = process or await _spawn(params, session.conversation.id, resume=resume, resume_at=resume_at)
     turn = process.submit(user_message(_with_tool_choice(prompt_content(prompt), params)))
     return ClientTurn(params, record, session, slot, process, turn)

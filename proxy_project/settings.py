@@ -153,7 +153,13 @@ from sessions_admin.durations import parse_duration  # noqa: E402
 CLAUDE_PROXY_SESSION_TTL = parse_duration(env.str("CLAUDE_PROXY_SESSION_TTL", default="24h"))
 # CLI processes kept alive between a conversation's turns, and for how long when idle.
 CLAUDE_PROXY_MAX_LIVE = env.int("CLAUDE_PROXY_MAX_LIVE", default=8)
-CLAUDE_PROXY_LIVE_IDLE_SECONDS = env.float("CLAUDE_PROXY_LIVE_IDLE_SECONDS", default=900.0)
+# Five minutes: the prompt cache's lifetime; after it a cold resume costs little more
+# than the upstream call, which then pays for a fresh cache anyway.
+CLAUDE_PROXY_LIVE_IDLE_SECONDS = env.float("CLAUDE_PROXY_LIVE_IDLE_SECONDS", default=300.0)
+# CLI processes started ahead for new conversations, per set of options asked for recently.
+CLAUDE_PROXY_WARM_SPARES = env.int("CLAUDE_PROXY_WARM_SPARES", default=1)
+# Memory of idle live processes and spares together; the least recently used go first.
+CLAUDE_PROXY_LIVE_RSS_MB = env.int("CLAUDE_PROXY_LIVE_RSS_MB", default=1024)
 # CLI processes at once, answering, kept or closing (each ~180 MB, growing ~0.3 MB a
 # turn): at least one per concurrent turn.
 CLAUDE_PROXY_MAX_PROCESSES = max(

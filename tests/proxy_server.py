@@ -33,6 +33,9 @@ def cli_test_env(upstream_url, home):
         "DISABLE_AUTOUPDATER": "1",
         "CLAUDE_PROXY_UPSTREAM_RETRIES": "0",
         "CLAUDE_PROXY_WORKDIR": str(home / "work"),
+        # Tests that count a proxy's CLI processes count conversations' ones; the warm
+        # spares have tests of their own (test_warm_spares.py).
+        "CLAUDE_PROXY_WARM_SPARES": "0",
     }
 
 

@@ -103,6 +103,10 @@ class ClaudeProcess:
         cli_ended = self._cli is not None and self._cli.returncode is not None
         return self._task is not None and not self._task.done() and not cli_ended
 
+    @property
+    def pid(self):
+        return self._cli.pid if self._cli is not None else None
+
     def rss(self):
         """The CLI's resident memory in bytes, or None once it has ended."""
         try:
@@ -141,6 +145,7 @@ class ClaudeProcess:
             async with ClaudeSDKClient(self.options) as client:
                 # The SDK does not expose its child process; without it a dead CLI looks alive.
                 self._cli = getattr(getattr(client, "_transport", None), "_process", None)
+                log.info("claude process started: pid=%s conversation=%s", self.pid, self.conversation_id)
                 while (turn := await self._inbox.get()) is not None:
                     self._playing = turn
                     await self._play(client, turn)

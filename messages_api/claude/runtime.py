@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ..errors import SHUTTING_DOWN
 from .runner import any_process_ended, running_processes
+from .spares import Spares
 
 log = logging.getLogger("claude_proxy.runtime")
 
@@ -92,6 +93,7 @@ class Runtimes:
         self._loop = None
         self.closing = False
         self._all_released = None  # set when the last turn is released while closing
+        self.spares = Spares()
 
     def check_open(self):
         if self.closing:
@@ -120,7 +122,17 @@ class Runtimes:
         if self.closing and not any(r.users for r in self._by_key.values()):
             self._all_released.set()
         self._enforce_cap()
-        if runtime.process is not None and (self._reaper is None or self._reaper.done()):
+        self._start_reaper()
+
+    def keep_warm(self, key, start):
+        """Have spares ready for new conversations started like this one (`start()` makes one)."""
+        self.spares.fill(key, start)
+        self._enforce_budget()
+        self._start_reaper()
+
+    def _start_reaper(self):
+        kept = any(r.process is not None for r in self._by_key.values()) or self.spares.processes()
+        if kept and (self._reaper is None or self._reaper.done()):
             self._reaper = asyncio.get_running_loop().create_task(self._reap(), name="runtime-reaper")
 
     def _let_go(self, runtime):
@@ -134,13 +146,34 @@ class Runtimes:
         idle = sorted((r for r in self._by_key.values() if r.idle and r.paused is None), key=lambda r: r.idle_since)
         for runtime in idle[: max(0, len(idle) - settings.CLAUDE_PROXY_MAX_LIVE)]:
             self._end(runtime)
+        self._enforce_budget()
+
+    def _enforce_budget(self):
+        """Idle processes and spares stay within CLAUDE_PROXY_LIVE_RSS_MB of memory: the
+        least recently used go first (a paused turn is not idle: the client will answer)."""
+        idle = [(r.idle_since, r) for r in self._by_key.values() if r.idle and r.paused is None]
+        kept = sorted([*idle, *self.spares.processes()], key=lambda pair: pair[0])
+        sizes = [(owner, (owner.process if isinstance(owner, ConversationRuntime) else owner).rss() or 0) for _, owner in kept]
+        total, budget = sum(size for _, size in sizes), settings.CLAUDE_PROXY_LIVE_RSS_MB * 2**20
+        for owner, size in sizes:
+            if total <= budget:
+                break
+            log.info("over the memory budget (%s MB): closing %s", total // 2**20, getattr(owner, "key", "a warm spare"))
+            if isinstance(owner, ConversationRuntime):
+                self._end(owner)
+            else:
+                self.spares.close(owner)
+            total -= size
 
     async def make_room(self):
         """Before a CLI process starts: at most CLAUDE_PROXY_MAX_PROCESSES run at once.
-        Kept processes give way, the least recently used first, paused turns last."""
+        Spares give way first, then kept processes, the least recently used first,
+        paused turns last."""
         while len(running_processes()) >= settings.CLAUDE_PROXY_MAX_PROCESSES:
             kept = sorted((r for r in self._by_key.values() if r.idle), key=lambda r: (r.paused is not None, r.idle_since))
-            if kept:
+            if spares := self.spares.processes():
+                self.spares.close(spares[0][1])
+            elif kept:
                 self._end(kept[0])
             # Answering ones are fewer than the slots, so some are closing: wait for one.
             await any_process_ended()
@@ -165,20 +198,26 @@ class Runtimes:
         return {key for key, runtime in list(self._by_key.items()) if runtime.process is not None and runtime.process.alive}
 
     def describe(self):
-        """Every CLI process: answering a turn, idle, or waiting for the client's tool results."""
+        """Every CLI process from its start: starting (the CLI has not said its session
+        yet), answering a turn, idle, waiting for the client's tool results, or a spare
+        started ahead for no conversation yet; and its memory."""
         now = time.monotonic()
         kept = {id(r.process): r for r in list(self._by_key.values()) if r.idle}
         described = []
         for process in running_processes():
             runtime = kept.get(id(process))
-            state = "answering"
+            state = "answering" if process.session_id and process._cli is not None else "starting"
+            if process.conversation_id is None and process._cli is not None:
+                state = "spare"
             if runtime is not None:
                 state = "waiting_for_tool_result" if runtime.paused else "idle"
+            rss = process.rss()
             described.append(
                 {
                     "conversation_id": process.conversation_id,
                     "claude_session_id": process.session_id,
                     "state": state,
+                    "rss_mb": None if rss is None else round(rss / 2**20, 1),
                     "idle_seconds": round(now - runtime.idle_since) if runtime else None,
                     "tool_calls": runtime.paused.tool_calls if runtime and runtime.paused else [],
                     "waiting_since": runtime.paused.since.isoformat() if runtime and runtime.paused else None,
@@ -202,6 +241,7 @@ class Runtimes:
                 log.warning("turns still running at shutdown: ending their CLI processes")
         for runtime in list(self._by_key.values()):
             runtime.end()
+        self.spares.close_all()
         for process in running_processes():
             process.stop()
         while running_processes() and time.monotonic() < deadline:
@@ -209,9 +249,10 @@ class Runtimes:
 
     async def _reap(self):
         idle_limit, tool_wait = settings.CLAUDE_PROXY_LIVE_IDLE_SECONDS, settings.CLAUDE_PROXY_TOOL_WAIT
-        while any(r.process is not None for r in self._by_key.values()):
+        while any(r.process is not None for r in self._by_key.values()) or self.spares.processes():
             await asyncio.sleep(min(idle_limit, tool_wait, 30.0))
             now = time.monotonic()
+            self.spares.close_unasked(now - idle_limit)
             for runtime in list(self._by_key.values()):
                 if not runtime.idle:
                     continue

@@ -9,16 +9,20 @@ from dataclasses import dataclass, field
 from asgiref.sync import markcoroutinefunction
 from django.conf import settings
 
+from sessions_admin import metrics
 from sessions_admin.services import record_request
 
 from . import activity
 
 log = logging.getLogger("claude_proxy.requests")
 
-# The admin is not the API; health probes would drown the log.
-UNLOGGED_PREFIXES = ("/admin/", "/static/", "/health", "/livez", "/readyz")
+# The admin is not the API; health probes and scrapes would drown the log, and so would a
+# browser's visit to the root and its favicon.
+UNLOGGED_PREFIXES = ("/admin/", "/static/", "/health", "/livez", "/readyz", "/metrics", "/favicon.ico")
+UNLOGGED_PATHS = ("/",)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 ENDPOINT_CHARS = 200
+CLIENT_CHARS = 100
 
 
 def _ms_since(started):
@@ -40,6 +44,7 @@ class RequestRecord:
     error_message: str = ""
     stderr_tail: str = ""
     claude_session_id: str = ""
+    client: str = ""
     queue_wait_ms: int | None = None
     ttfb_ms: int | None = None
     duration_ms: int | None = None
@@ -53,7 +58,11 @@ class RequestRecord:
         given = request.headers.get("x-request-id", "")
         request_id = given if REQUEST_ID.match(given) else f"req_{uuid.uuid4().hex}"
         # Bounded as the column is: a megabyte of path is not worth logging three times.
-        return cls(request_id=request_id, method=request.method[:10], endpoint=request.path[:ENDPOINT_CHARS])
+        # The User-Agent's first product names the client: "opencode/1.18.33 ai-sdk/…" is opencode/1.18.33.
+        client = next(iter(request.headers.get("user-agent", "").split()), "")[:CLIENT_CHARS]
+        return cls(
+            request_id=request_id, method=request.method[:10], endpoint=request.path[:ENDPOINT_CHARS], client=client
+        )
 
     def describe(self, params):
         """The request was understood: say what it asks for."""
@@ -82,6 +91,7 @@ class RequestRecord:
             await callback()
         self.duration_ms = _ms_since(self.started)
         activity.announce("error" if self.error_type else "end", self)
+        metrics.observe(self)
         await record_request(self)
 
 
@@ -100,7 +110,7 @@ class RequestLogMiddleware(AsyncMiddleware):
     """Gives each request a RequestRecord (request.record) and saves it at the end."""
 
     async def __call__(self, request):
-        if request.path.startswith(UNLOGGED_PREFIXES):
+        if request.path.startswith(UNLOGGED_PREFIXES) or request.path in UNLOGGED_PATHS:
             return await self.get_response(request)
         record = request.record = RequestRecord.begin(request)
         response = await self.get_response(request)

@@ -109,7 +109,8 @@ class OpenSession:
         try:
             kind, value, scope = self.key
             conversation = await find_or_start_conversation(
-                kind, value, scope, model=params.model, workdir=settings.CLAUDE_PROXY_WORKDIR
+                kind, value, scope, model=params.model, workdir=settings.CLAUDE_PROXY_WORKDIR,
+                title=lineage_rules.first_user_text(self.messages),
             )
             hashes = [lineage_rules.message_hash(message) for message in self.messages]
         except BaseException:

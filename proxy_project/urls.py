@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from sessions_admin.metrics import metrics_view
 from sessions_admin.views import live_activity
 
 urlpatterns = [
     path("admin/live/", live_activity, name="live_activity"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("messages_api.urls")),
 ]
 

@@ -35,6 +35,15 @@ def _text(message):
     return "\n".join(block.get("text", "").strip() for block in message["content"] if block.get("type") == "text")
 
 
+def first_user_text(messages):
+    """The text of the first user message, reminders the client injects left out."""
+    first = next((m for m in messages if m["role"] == "user"), None)
+    if first is None:
+        return ""
+    texts = [block.get("text", "").strip() for block in first["content"] if block.get("type") == "text"]
+    return "\n".join(text for text in texts if text and not text.startswith("<system-reminder>"))
+
+
 def fingerprint(messages, system_text):
     """A conversation's identity without a header: its first user message, scoped by system."""
     first = next((m for m in messages if m["role"] == "user"), messages[0])

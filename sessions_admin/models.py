@@ -39,7 +39,9 @@ class RequestLog(models.Model):
     error_type = models.CharField(max_length=40, blank=True, choices=ERROR_TYPES, db_index=True)
     error_message = models.TextField(blank=True)
     stderr_tail = models.TextField(blank=True)
-    claude_session_id = models.CharField(max_length=64, blank=True)
+    claude_session_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # The client program, from its User-Agent (e.g. opencode/1.18.33).
+    client = models.CharField(max_length=100, blank=True)
     queue_wait_ms = models.PositiveIntegerField(null=True)
     # The client's tools: calls sent to the client ({id, name}) and results it brought
     # ({tool_use_id, is_error}).
@@ -57,10 +59,23 @@ class RequestLog(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        indexes = [
+            # The dashboard reads a range of rows by time and nothing but these columns:
+            # the index alone answers it (a 24 h query over 100k rows: bench/dashboard.py).
+            models.Index(
+                fields=[
+                    "created", "error_type", "model", "ttfb_ms",
+                    "input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
+                ],
+                name="requestlog_dashboard",
+            )
+        ]  # fmt: skip
 
     def __str__(self):
         return f"{self.method} {self.endpoint} {self.status} ({self.request_id})"
 
+
+TITLE_CHARS = 80
 
 KEY_KINDS = (
     ("header", "Session header"),
@@ -120,6 +135,8 @@ class Conversation(models.Model):
 
     key = models.CharField(max_length=255)
     key_kind = models.CharField(max_length=20, choices=KEY_KINDS)
+    # The opening words of the first user message: what a person recognises it by.
+    title = models.CharField(max_length=TITLE_CHARS, blank=True)
     scope = models.CharField(max_length=32)
     claude_session_id = models.CharField(max_length=64, blank=True, db_index=True)
     previous_session_id = models.CharField(max_length=64, blank=True)

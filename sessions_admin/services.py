@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Conversation, RequestLog
+from .models import TITLE_CHARS, Conversation, RequestLog
 
 USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
 
@@ -22,6 +22,7 @@ async def record_request(record):
         error_message=record.error_message,
         stderr_tail=record.stderr_tail,
         claude_session_id=record.claude_session_id,
+        client=record.client,
         queue_wait_ms=record.queue_wait_ms,
         tool_calls=record.tool_calls,
         tool_results=record.tool_results,
@@ -31,12 +32,27 @@ async def record_request(record):
     )
 
 
-async def find_or_start_conversation(key_kind, key, scope, *, model, workdir):
+def title_of(text):
+    """The opening words of a message, on one line, cut at a word within TITLE_CHARS."""
+    words = " ".join(str(text or "").split())
+    if len(words) <= TITLE_CHARS:
+        return words
+    cut = words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] or words[: TITLE_CHARS - 1]
+    return cut + "…"
+
+
+async def find_or_start_conversation(key_kind, key, scope, *, model, workdir, title=""):
+    """The conversation under this key; a new one is titled by its first user message."""
     conversation, _ = await Conversation.objects.aget_or_create(
         key_kind=key_kind,
         key=key,
         scope=scope,
-        defaults={"model": model, "workdir": workdir, "expires_at": timezone.now() + settings.CLAUDE_PROXY_SESSION_TTL},
+        defaults={
+            "model": model,
+            "workdir": workdir,
+            "title": title_of(title),
+            "expires_at": timezone.now() + settings.CLAUDE_PROXY_SESSION_TTL,
+        },
     )
     return conversation
 

@@ -1,0 +1,100 @@
+"""Prometheus metrics at /metrics: requests as the request log counts them, and the CLI
+processes as the live page shows them.
+
+Counters live in this server process and start at zero when it starts; the request log
+in the database is the history. /metrics is open like /health, unless
+CLAUDE_PROXY_API_KEY is set: then it takes the key as /v1/* does.
+"""
+
+import hmac
+import re
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+# A label's values must stay few: paths and model names the client chose are folded.
+ENDPOINTS = ("/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/messages")
+MODEL_NAME = re.compile(r"^[A-Za-z0-9._:\[\]-]{1,64}$")
+TOKEN_KINDS = (
+    ("input_tokens", "input"),
+    ("output_tokens", "output"),
+    ("cache_read_input_tokens", "cache_read"),
+    ("cache_creation_input_tokens", "cache_creation"),
+)
+# Seconds: a live process answers in ~0.05 s, a new one in ~1 s, a long answer in minutes.
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
+QUEUE_BUCKETS = (0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60)
+
+REQUESTS = Counter(
+    "claude_proxy_requests", "Requests answered, by endpoint, model, status and error class",
+    ["endpoint", "model", "status", "error_type"],
+)  # fmt: skip
+TTFB = Histogram(
+    "claude_proxy_ttfb_seconds", "Time to the first byte of the answer", ["endpoint", "model"], buckets=LATENCY_BUCKETS
+)
+DURATION = Histogram(
+    "claude_proxy_request_duration_seconds", "Time to the end of the answer", ["endpoint", "model"], buckets=LATENCY_BUCKETS
+)
+QUEUE_WAIT = Histogram("claude_proxy_queue_wait_seconds", "Time waiting for a turn slot", buckets=QUEUE_BUCKETS)
+TOKENS = Counter("claude_proxy_tokens", "Tokens reported by the answers, by model and kind", ["model", "kind"])
+
+
+def endpoint_label(path):
+    if path in ENDPOINTS:
+        return path
+    return "/v1/models/{id}" if path.startswith("/v1/models/") else "other"
+
+
+def model_label(model):
+    return model if MODEL_NAME.match(model or "") else ("" if not model else "other")
+
+
+def observe(record):
+    """Count one finished request (messages_api.request_log.RequestRecord)."""
+    endpoint, model = endpoint_label(record.endpoint), model_label(record.model)
+    REQUESTS.labels(endpoint, model, str(record.status), record.error_type or "none").inc()
+    if record.ttfb_ms is not None:
+        TTFB.labels(endpoint, model).observe(record.ttfb_ms / 1000)
+    if record.duration_ms is not None:
+        DURATION.labels(endpoint, model).observe(record.duration_ms / 1000)
+    if record.queue_wait_ms is not None:
+        QUEUE_WAIT.observe(record.queue_wait_ms / 1000)
+    for field, kind in TOKEN_KINDS:
+        if count := int(record.usage.get(field) or 0):
+            TOKENS.labels(model, kind).inc(count)
+
+
+class ProcessCollector:
+    """The live CLI processes, read when scraped: how many in each state, and their memory."""
+
+    def collect(self):
+        from messages_api.claude.runtime import runtimes
+
+        processes = runtimes.describe()
+        count = GaugeMetricFamily("claude_proxy_cli_processes", "Live Claude Code CLI processes", labels=["state"])
+        for state in ("starting", "answering", "waiting_for_tool_result", "idle", "spare"):
+            count.add_metric([state], sum(1 for p in processes if p["state"] == state))
+        yield count
+        yield GaugeMetricFamily(
+            "claude_proxy_cli_rss_bytes",
+            "Resident memory of all live CLI processes",
+            value=sum(p["rss_mb"] or 0 for p in processes) * 2**20,
+        )
+
+
+REGISTRY.register(ProcessCollector())
+
+
+@require_GET
+def metrics_view(request):
+    expected = settings.CLAUDE_PROXY_API_KEY
+    if expected:
+        from messages_api.api_key import presented_key
+        from messages_api.errors import ApiError
+
+        if not hmac.compare_digest(presented_key(request).encode(), expected.encode()):
+            return ApiError(401, "authentication_error", "Invalid or missing API key (x-api-key or Authorization: Bearer)").response()
+    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)

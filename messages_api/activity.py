@@ -5,6 +5,7 @@ Each request event is also one structured log line with the request id.
 
 import asyncio
 import logging
+import time
 
 from channels.layers import get_channel_layer
 from django.utils import timezone
@@ -14,7 +15,13 @@ from .claude.runtime import runtimes
 log = logging.getLogger("claude_proxy.activity")
 
 GROUP = "activity"
+# While requests are in flight the processes are looked at this often and pushed when one
+# starts or changes state, so a turn's new CLI process is seen from its start; and at
+# least every REFRESH_SECONDS, for their memory.
+TICK_SECONDS = 0.2
+REFRESH_SECONDS = 2.0
 _in_flight = {}  # request id -> the latest event about it
+_ticker = None
 
 
 def _describe(event, record):
@@ -46,10 +53,29 @@ def announce(event, record):
         _in_flight.pop(record.request_id, None)
     else:
         _in_flight[record.request_id] = {key: value for key, value in data.items() if key != "processes"}
+    _push(data)
+    global _ticker
+    if _in_flight and (_ticker is None or _ticker.done()):
+        _ticker = asyncio.get_running_loop().create_task(_tick(), name="activity-ticker")
+
+
+def _push(data):
     layer = get_channel_layer()
     if layer is not None:
         task = asyncio.get_running_loop().create_task(layer.group_send(GROUP, {"type": "activity.event", "data": data}))
         task.add_done_callback(_log_failure)
+
+
+async def _tick():
+    """While any request is in flight (and once after), push the processes when they change."""
+    shown, pushed = None, 0.0
+    while _in_flight:
+        await asyncio.sleep(TICK_SECONDS)
+        processes = runtimes.describe()
+        states = [(p["conversation_id"], p["claude_session_id"], p["state"]) for p in processes]
+        if states != shown or time.monotonic() - pushed >= REFRESH_SECONDS or not _in_flight:
+            _push({"event": "processes", "at": timezone.now().isoformat(), "processes": processes})
+            shown, pushed = states, time.monotonic()
 
 
 def _log_failure(task):

@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from sessions_admin.metrics import metrics_view
-from sessions_admin.views import live_activity
+from sessions_admin.views import dashboard_data, dashboard_page, live_activity
 
 urlpatterns = [
+    # The dashboard is the admin's index page: it comes before the admin's own.
+    path("admin/", dashboard_page, name="dashboard"),
+    path("admin/dashboard.json", dashboard_data, name="dashboard_data"),
     path("admin/live/", live_activity, name="live_activity"),
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="metrics"),

@@ -1,9 +1,12 @@
 import json
 
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.template.defaultfilters import truncatechars
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
 from django.utils.timezone import localtime
 
 from messages_api.claude.runtime import runtimes
@@ -13,7 +16,14 @@ from .models import ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
 admin.site.site_header = "claude-max-proxy"
 admin.site.site_title = "claude-max-proxy"
 admin.site.index_title = "Conversations, transcripts and request logs"
-admin.site.index_template = "admin/proxy_index.html"
+
+# The navigation sidebar takes a quarter of a 1280 px screen from every list; the
+# breadcrumbs and the dashboard lead to the same pages.
+admin.site.enable_nav_sidebar = False
+
+# Lists hold what a person scans for; everything else is on the detail page.
+LIST_PER_PAGE = 50
+LIST_CSS = {"all": ("sessions_admin/proxy_admin.css",)}
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -53,25 +63,50 @@ def _readable(block):
     return ""
 
 
+def ago(moment):
+    """"3 minutes ago", as a person reads a time in a list."""
+    if moment is None:
+        return ""
+    seconds = (timezone.now() - moment).total_seconds()
+    if seconds < 60:
+        return f"{max(0, round(seconds))} s ago"
+    return f"{timesince(moment).split(',')[0]} ago"
+
+
+class ConversationFilter(admin.SimpleListFilter):
+    """The request logs of one conversation: every Claude session it holds or held."""
+
+    title = "conversation"
+    parameter_name = "conversation"
+
+    def lookups(self, request, model_admin):
+        if (conversation := _conversation(self.value())) is not None:
+            return ((str(conversation.pk), conversation.title or str(conversation)),)
+        return ()
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        conversation = _conversation(self.value())
+        session_ids = Conversation.objects.filter(pk=conversation.pk).session_ids() if conversation else set()
+        return queryset.filter(claude_session_id__in=session_ids)
+
+
+def _conversation(pk):
+    return Conversation.objects.filter(pk=pk).first() if str(pk or "").isdigit() else None
+
+
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = (
-        "short_key",
-        "key_kind",
-        "claude_session_id",
-        "model",
-        "workdir",
-        "message_count",
-        "request_count",
-        "last_used",
-        "expires_at",
-        "cli_running",
-        "waiting_for",
-    )
+    list_display = ("title_or_key", "client", "model", "used", "turns", "cli_state")
+    list_display_links = ("title_or_key",)
     list_filter = (ActiveFilter, "key_kind", "status", "last_lineage")
-    search_fields = ("key", "claude_session_id", "previous_session_id")
+    list_per_page = LIST_PER_PAGE
+    search_fields = ("title", "key", "claude_session_id", "previous_session_id")
     actions = ("clear_selected", "clear_expired")
     readonly_fields = (
+        "title",
+        "client",
         "key",
         "key_kind",
         "scope",
@@ -81,7 +116,9 @@ class ConversationAdmin(admin.ModelAdmin):
         "workdir",
         "message_count",
         "request_count",
+        "request_logs",
         "status",
+        "cli_state",
         "last_lineage",
         "waiting_for",
         "created",
@@ -90,6 +127,20 @@ class ConversationAdmin(admin.ModelAdmin):
         "transcript",
     )
     exclude = ("message_hashes", "reply_digest", "pending_tool_calls", "waiting_since", "resume_at")
+
+    class Media:
+        css = LIST_CSS
+
+    def get_queryset(self, request):
+        # The client is the one the conversation's latest logged request named.
+        latest_client = (
+            RequestLog.objects.filter(claude_session_id=OuterRef("claude_session_id"))
+            .exclude(claude_session_id="")
+            .exclude(client="")
+            .order_by("-created")
+            .values("client")[:1]
+        )
+        return super().get_queryset(request).annotate(latest_client=Subquery(latest_client))
 
     def has_add_permission(self, request):
         return False
@@ -100,13 +151,37 @@ class ConversationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # clearing goes through the actions, which also end the CLI process
 
-    @admin.display(description="Key", ordering="key")
-    def short_key(self, obj):
-        return truncatechars(obj.key, 24)
+    @admin.display(description="Conversation", ordering="title")
+    def title_or_key(self, obj):
+        """Its first user message's opening words; the key for one made before titles."""
+        return truncatechars(obj.title, 60) if obj.title else f"{obj.key_kind}: {truncatechars(obj.key, 24)}"
 
-    @admin.display(description="CLI running", boolean=True)
-    def cli_running(self, obj):
-        return obj.runtime_key in runtimes.running()
+    @admin.display(description="Client", ordering="latest_client")
+    def client(self, obj):
+        return getattr(obj, "latest_client", None) or ""
+
+    @admin.display(description="Last used", ordering="last_used")
+    def used(self, obj):
+        return format_html('<span title="{}">{}</span>', localtime(obj.last_used).isoformat(" ", "seconds"), ago(obj.last_used))
+
+    @admin.display(description="Turns", ordering="request_count")
+    def turns(self, obj):
+        url = reverse("admin:sessions_admin_requestlog_changelist")
+        return format_html('<a href="{}?conversation={}" title="Its request logs">{}</a>', url, obj.pk, obj.request_count)
+
+    @admin.display(description="Request logs")
+    def request_logs(self, obj):
+        url = reverse("admin:sessions_admin_requestlog_changelist")
+        return format_html('<a href="{}?conversation={}" id="conversation-request-logs">Its request logs</a>', url, obj.pk)
+
+    @admin.display(description="CLI")
+    def cli_state(self, obj):
+        """Whether a live CLI process holds it, and what it waits for."""
+        if obj.pending_tool_calls:
+            return f"waiting for {self.waiting_for(obj)}"
+        if obj.runtime_key in runtimes.running():
+            return "running"
+        return "failed" if obj.status == "failed" else "—"
 
     @admin.display(description="Waiting for", ordering="waiting_since")
     def waiting_for(self, obj):
@@ -177,26 +252,33 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(RequestLog)
 class RequestLogAdmin(admin.ModelAdmin):
-    list_display = (
-        "created",
-        "request_id",
-        "endpoint",
-        "model",
-        "stream",
-        "status",
-        "error_class",
-        "queue_wait",
-        "ttfb",
-        "duration",
-        "tokens",
-        "tools",
-    )
-    list_filter = (ErrorClassFilter, StatusFilter, "stream")
-    search_fields = ("request_id", "claude_session_id", "error_message")
+    list_display = ("when", "status", "error_class", "endpoint", "model", "ttfb", "duration", "tokens")
+    list_display_links = ("when",)
+    list_filter = (ErrorClassFilter, StatusFilter, "stream", ConversationFilter)
+    list_per_page = LIST_PER_PAGE
+    search_fields = ("request_id", "claude_session_id", "error_message", "client")
     date_hierarchy = "created"
 
+    class Media:
+        css = LIST_CSS
+
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        names = [field.name for field in self.model._meta.fields]
+        return [*names[: names.index("claude_session_id") + 1], "conversation", *names[names.index("claude_session_id") + 1 :]]
+
+    @admin.display(description="Time", ordering="created")
+    def when(self, obj):
+        return localtime(obj.created).strftime("%m-%d %H:%M:%S")
+
+    @admin.display(description="Conversation")
+    def conversation(self, obj):
+        """The conversation whose Claude session answered it, linked."""
+        sessions = Q(claude_session_id=obj.claude_session_id) | Q(previous_session_id=obj.claude_session_id)
+        conversation = Conversation.objects.filter(sessions).first() if obj.claude_session_id else None
+        if conversation is None:
+            return "—"
+        url = reverse("admin:sessions_admin_conversation_change", args=[conversation.pk])
+        return format_html('<a href="{}" id="request-log-conversation">{}</a>', url, conversation.title or str(conversation))
 
     def has_add_permission(self, request):
         return False

@@ -1,8 +1,12 @@
 """Live activity for the admin's live page, over a websocket (staff only)."""
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.urls import reverse
 
 from messages_api.activity import GROUP, snapshot
+
+from .models import Conversation
 
 FORBIDDEN = 4403
 
@@ -13,12 +17,33 @@ class ActivityConsumer(AsyncJsonWebsocketConsumer):
         if not (user and user.is_active and user.is_staff):
             await self.close(code=FORBIDDEN)
             return
+        self.conversations = {}  # id -> {title, url}: what the page shows for a process
         await self.channel_layer.group_add(GROUP, self.channel_name)
         await self.accept()
-        await self.send_json(snapshot())
+        await self.send_json(await self._with_conversations(snapshot()))
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(GROUP, self.channel_name)
 
     async def activity_event(self, message):
-        await self.send_json(message["data"])
+        await self.send_json(await self._with_conversations(message["data"]))
+
+    async def _with_conversations(self, data):
+        """Each process's conversation by title and admin link, not by a bare id."""
+        processes = data.get("processes") or []
+        ids = {p["conversation_id"] for p in processes if p.get("conversation_id") is not None}
+        if unknown := ids - self.conversations.keys():
+            self.conversations.update(await _conversations(unknown))
+        shown = [{**p, "conversation": self.conversations.get(p.get("conversation_id"))} for p in processes]
+        return {**data, "processes": shown} if "processes" in data else data
+
+
+@database_sync_to_async
+def _conversations(ids):
+    return {
+        pk: {
+            "title": title or f"{kind}:{key[:24]}",
+            "url": reverse("admin:sessions_admin_conversation_change", args=[pk]),
+        }
+        for pk, title, kind, key in Conversation.objects.filter(pk__in=ids).values_list("pk", "title", "key_kind", "key")
+    }

@@ -3,61 +3,16 @@
 Screenshots are saved under test-artifacts/admin/ for a human to look at.
 """
 
-import os
 import threading
-from pathlib import Path
 
 import httpx
-import pytest
-from django.contrib.auth import get_user_model
 
 from sessions_admin.models import Conversation, RequestLog
+from tests.browser import needs_chromium, page, shot  # noqa: F401 (page is a fixture)
 from tests.helpers import logged, message_body
 from tests.upstream import replies
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "admin"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-USERNAME, PASSWORD = "browser-admin", "a-long-test-password"
-
-# CI installs chromium (.ci/run); only a developer's machine may lack it.
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is not installed (.ci/run installs it)"
-)
-
-
-@pytest.fixture
-def page(proxy, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's ORM reads stay sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    user, _ = get_user_model().objects.get_or_create(username=USERNAME, defaults={"is_staff": True, "is_superuser": True})
-    user.set_password(PASSWORD)
-    user.save()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(f"{proxy.url}/admin/login/")
-        page.fill("#id_username", USERNAME)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#live-activity-link")
-        yield page
-        browser.close()
-
-
-def shot(page, name):
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+pytestmark = needs_chromium
 
 
 def ask(proxy, messages, headers):
@@ -87,12 +42,14 @@ def test_it_lists_shows_and_clears_a_conversation(proxy, upstream, page):
         headers,
     )
     conversation = Conversation.objects.get(key="ses_admin_browser_1")
+    assert conversation.title == "My name is Ada."
     shot(page, "01-index")
 
     page.goto(f"{proxy.url}/admin/sessions_admin/conversation/?q=ses_admin_browser_1")
-    row = page.locator("#result_list tbody tr", has_text="ses_admin_browser_1")
+    row = page.locator("#result_list tbody tr", has_text="My name is Ada.")
     assert row.count() == 1
-    assert conversation.claude_session_id in row.inner_text()
+    assert row.locator(".field-turns").inner_text() == "2"
+    assert row.locator(".field-client").inner_text().startswith("python-httpx/")
     shot(page, "02-conversations")
 
     row.locator("th a").click()
@@ -107,11 +64,11 @@ def test_it_lists_shows_and_clears_a_conversation(proxy, upstream, page):
     shot(page, "03-transcript")
 
     page.goto(f"{proxy.url}/admin/sessions_admin/conversation/?q=ses_admin_browser_1")
-    page.locator("#result_list tbody tr", has_text="ses_admin_browser_1").locator("input.action-select").check()
+    page.locator("#result_list tbody tr", has_text="My name is Ada.").locator("input.action-select").check()
     page.select_option("select[name=action]", "clear_selected")
     page.click("button[name=index]")
     assert "Cleared 1 conversation." in page.locator(".messagelist").inner_text()
-    assert page.locator("#result_list tbody tr", has_text="ses_admin_browser_1").count() == 0
+    assert page.locator("#result_list tbody tr", has_text="My name is Ada.").count() == 0
     shot(page, "04-cleared")
     assert not Conversation.objects.filter(key="ses_admin_browser_1").exists()
 
@@ -125,19 +82,25 @@ def test_it_filters_request_logs_by_error_class(proxy, upstream, page):
     page.goto(f"{proxy.url}/admin/sessions_admin/requestlog/")
     page.locator("#changelist-filter a", has_text="Rate limit").click()
     page.wait_for_url("**error=rate_limit_error**")
-    listed = page.locator("#result_list tbody").inner_text()
-    assert limited.headers["x-request-id"] in listed
-    assert ok.headers["x-request-id"] not in listed
+    assert row_of(page, limited).count() == 1
+    assert row_of(page, ok).count() == 0
     assert page.locator("#result_list tbody tr").count() == RequestLog.objects.filter(error_type="rate_limit_error").count()
     shot(page, "05-request-logs-rate-limit")
 
-    page.locator("#result_list tbody tr", has_text=limited.headers["x-request-id"]).locator("th a").click()
+    row_of(page, limited).locator("th a").click()
     assert "Claude usage limit reached" in page.locator(".field-error_message").inner_text()
+    assert limited.headers["x-request-id"] in page.locator(".field-request_id").inner_text()
     shot(page, "06-request-log-detail")
 
 
+def row_of(page, response):
+    """The request log list's row of `response`, found by the link to its detail page."""
+    pk = RequestLog.objects.get(request_id=response.headers["x-request-id"]).pk
+    return page.locator("#result_list tbody tr", has=page.locator(f"th a[href*='/requestlog/{pk}/change/']"))
+
+
 def test_it_shows_a_request_live_while_it_runs(proxy, upstream, page):
-    upstream.enqueue(replies.text("slow live answer", chunks=6, delay=0.5))
+    upstream.enqueue(replies.text("slow live answer", chunks=6, delay=0.8))  # the first token comes ~2 s after the process starts
     page.goto(f"{proxy.url}/admin/live/")
     page.wait_for_selector("#connection:has-text('Live')")
     done = {}
@@ -145,7 +108,7 @@ def test_it_shows_a_request_live_while_it_runs(proxy, upstream, page):
     def run():
         done["response"] = httpx.post(
             f"{proxy.url}/v1/messages",
-            json=message_body("Watch me", stream=False),
+            json=message_body("Watch me answer slowly", stream=False),
             headers={"x-request-id": "live-page-request-1"},
             timeout=60,
         )
@@ -153,13 +116,23 @@ def test_it_shows_a_request_live_while_it_runs(proxy, upstream, page):
     request = threading.Thread(target=run)
     request.start()
     page.wait_for_selector("#in-flight tr[data-request-id='live-page-request-1']", timeout=20000)
-    page.wait_for_selector("#processes tr.process-answering", timeout=20000)
+    # Its process is listed from its start, by its conversation's title, before any answer.
+    process = page.wait_for_selector("#processes tr:has(a:text('Watch me answer slowly'))", timeout=20000)
+    assert page.locator(".event-first_token[data-request-id='live-page-request-1']").count() == 0
+    assert process.query_selector(".state").inner_text() in ("starting", "answering")
+    page.wait_for_selector("#processes tr.process-answering:has(a:text('Watch me answer slowly'))", timeout=20000)
+    row = page.locator("#processes tr", has_text="Watch me answer slowly")
+    assert row.locator(".memory").inner_text().endswith(" MB")
+    conversation = Conversation.objects.get(title="Watch me answer slowly")
+    assert row.locator("a").get_attribute("href") == f"/admin/sessions_admin/conversation/{conversation.pk}/change/"
+    assert page.locator("#in-flight tr[data-request-id='live-page-request-1'] td.time").inner_text().endswith(" s ago")
     shot(page, "07-live-in-flight")
     request.join()
     page.wait_for_selector(".event-end:has-text('live-page-request-1')", timeout=20000)
     assert page.locator("#in-flight tr[data-request-id='live-page-request-1']").count() == 0
     events = page.locator("#events li", has_text="live-page-request-1").all_inner_texts()
     assert [text.split()[1] for text in reversed(events)] == ["start", "first_token", "end"]
+    page.wait_for_selector("#processes tr.process-idle:has(a:text('Watch me answer slowly'))", timeout=20000)
     shot(page, "08-live-done")
     assert done["response"].status_code == 200
 
@@ -175,16 +148,17 @@ def test_it_shows_a_conversation_waiting_for_tool_results(proxy, upstream, page)
     )
     assert response.json()["stop_reason"] == "tool_use"
 
-    page.goto(f"{proxy.url}/admin/sessions_admin/conversation/")
-    row = page.locator("#result_list tbody tr", has_text="ses_admin_waiting")
-    assert "read (since " in row.locator(".field-waiting_for").inner_text()
+    page.goto(f"{proxy.url}/admin/sessions_admin/conversation/?q=ses_admin_waiting")
+    row = page.locator("#result_list tbody tr", has_text="Read a.txt")
+    assert "waiting for read (since " in row.locator(".field-cli_state").inner_text()
     shot(page, "09-conversation-waiting-for-tools")
 
     page.goto(f"{proxy.url}/admin/sessions_admin/requestlog/")
-    logged_row = page.locator("#result_list tbody tr", has_text=response.headers["x-request-id"])
-    assert logged_row.locator(".field-tools").inner_text() == "called read"
+    row_of(page, response).locator("th a").click()
+    assert '"name": "read"' in page.locator(".field-tool_calls").inner_text()
 
     page.goto(f"{proxy.url}/admin/live/")
     waiting = page.wait_for_selector("#processes tr.process-waiting_for_tool_result", timeout=20000)
-    assert "read since" in waiting.inner_text()
+    assert "read since " in waiting.inner_text()
+    assert "s ago" in waiting.inner_text()
     shot(page, "10-live-waiting-for-tools")

@@ -17,10 +17,14 @@ def parse_duration(text):
 
 
 def older_than_argument(text):
-    """--older-than for the purge commands; a CommandError naming a bad value."""
+    """--older-than for the purge commands; a CommandError naming a bad value. A bare
+    number is refused: `--older-than 30` deleting all but 30 seconds is not what anyone means."""
     from django.core.management.base import CommandError
 
     try:
-        return parse_duration(text)
+        duration = parse_duration(text)
     except ValueError as exc:
         raise CommandError(f"--older-than: {exc}") from None
+    if not DURATION.match(str(text)).group(2):
+        raise CommandError(f"--older-than: {text!r} has no unit; say 90m, 24h or 7d")
+    return duration

@@ -1,5 +1,6 @@
 """`manage.py serve`: apply migrations, then serve the API with daphne."""
 
+import argparse
 import errno
 import os
 import secrets
@@ -34,16 +35,49 @@ def port_is_free(host, port):
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 return False
-            raise
+            if exc.errno == errno.EACCES:
+                raise CommandError(f"Port {port} needs root on {host}: choose one above 1023 with --port.") from None
+            raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror}. Is --host an address of this machine?") from None
     return True
+
+
+def port_number(text):
+    """--port: a TCP port, 1-65535; argparse names the option when this raises."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+    return port
+
+
+def host_address(text):
+    """--host: an address this machine can bind, or a name that resolves to one."""
+    try:
+        socket.getaddrinfo(text, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address or a host name that resolves") from None
+    return text
 
 
 class Command(BaseCommand):
     help = "Apply migrations, then serve the Anthropic Messages API with daphne."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=settings.CLAUDE_PROXY_HOST)
-        parser.add_argument("--port", type=int, default=settings.CLAUDE_PROXY_PORT)
+        parser.add_argument(
+            "--host",
+            type=host_address,
+            default=settings.CLAUDE_PROXY_HOST,
+            help=f"address to listen on (default {settings.CLAUDE_PROXY_HOST}, from CLAUDE_PROXY_HOST; "
+            "0.0.0.0 listens on every interface)",
+        )
+        parser.add_argument(
+            "--port",
+            type=port_number,
+            default=settings.CLAUDE_PROXY_PORT,
+            help=f"TCP port to listen on, 1-65535 (default {settings.CLAUDE_PROXY_PORT}, from CLAUDE_PROXY_PORT)",
+        )
 
     def handle(self, *args, host, port, **options):
         # Whatever the server or its CLI processes write (transcripts, logs) is the owner's alone.

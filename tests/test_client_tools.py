@@ -256,3 +256,17 @@ def test_it_passes_text_sent_beside_tool_results_to_the_model(proxy, upstream):
     [result] = [block for block in sent[1].body["messages"][-1]["content"] if block.get("type") == "tool_result"]
     texts = [part["text"] for part in result["content"] if not part["text"].startswith("<system-reminder>")]
     assert texts == ["A!", "Also mind the tabs."]
+
+
+def test_it_keeps_a_client_tool_name_that_starts_with_mcp(proxy, upstream):
+    upstream.enqueue(replies.tool_use("mcp__client__mcp__files__read", {"path": "a"}, tool_id="toolu_mcp"))
+    tools = [{"name": "mcp__files__read", "description": "Read", "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}}}]
+
+    message = _client(proxy).messages.create(
+        model="claude-sonnet-4-5", max_tokens=100, tools=tools, messages=[{"role": "user", "content": "Read a."}],
+    )  # fmt: skip
+
+    [call] = [block for block in message.content if block.type == "tool_use"]
+    assert (call.id, call.name, call.input) == ("toolu_mcp", "mcp__files__read", {"path": "a"})
+    [sent] = upstream.message_requests()
+    assert [tool["name"] for tool in sent.body["tools"]] == ["mcp__client__mcp__files__read"]

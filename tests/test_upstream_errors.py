@@ -125,3 +125,13 @@ def test_it_ends_at_once_when_the_login_is_refused_instead_of_retrying(start_pro
     assert response.json()["error"]["type"] == "authentication_error"
     assert len(upstream.message_requests()) == 1
     assert time.monotonic() - started < 20  # five retries with back-off would take far longer
+
+
+def test_it_makes_the_official_client_raise_its_overloaded_error(proxy, upstream):
+    upstream.enqueue(replies.error(529))
+    client = anthropic.Anthropic(base_url=proxy.url, api_key="dummy", max_retries=0)
+
+    with pytest.raises(anthropic.OverloadedError) as caught:
+        client.messages.create(model="claude-sonnet-5-5", max_tokens=10, messages=[{"role": "user", "content": "Hi"}])
+
+    assert caught.value.status_code == 529

@@ -59,12 +59,11 @@ class Watcher(threading.Thread):
 
 def first_delta(proxy, messages, session):
     body = {"model": "claude-sonnet-4-5", "max_tokens": 64, "stream": True, "system": SYSTEM, "messages": messages}
-    started = time.perf_counter()
+    started, first = time.perf_counter(), None
     with httpx.stream("POST", f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": session}, timeout=120) as response:
-        for line in response.iter_lines():
-            if "text_delta" in line:
+        for line in response.iter_lines():  # read to the end: the turn is over before the next
+            if first is None and "text_delta" in line:
                 first = time.perf_counter() - started
-        response.read()
     return first
 
 

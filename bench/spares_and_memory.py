@@ -11,7 +11,6 @@ order, peak CLI processes, peak memory; and the proxy's idle memory afterwards.
 """
 
 import asyncio
-import json
 import os
 import statistics
 import sys

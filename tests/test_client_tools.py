@@ -56,19 +56,6 @@ def _results(*results):
     }
 
 
-def _tool_results_sent(request):
-    """(tool_use_id, text, is_error) of the tool_result blocks in the last message sent upstream."""
-    last = request.body["messages"][-1]
-    found = []
-    for block in last["content"]:
-        if block.get("type") != "tool_result":
-            continue
-        content = block["content"]
-        text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
-        found.append((block["tool_use_id"], text, bool(block.get("is_error"))))
-    return found
-
-
 def _assert_prefix_kept(earlier, later):
     """The later call repeats the earlier one's system, tools and messages: the cache can hit."""
     assert later.body["system"] == earlier.body["system"]
@@ -100,7 +87,7 @@ def test_it_returns_a_tool_call_and_sends_its_result_to_the_model(proxy, upstrea
     assert second.id != first.id
     calls = upstream.message_requests()
     assert len(calls) == 2  # one upstream call per model step: no replay, no digest call
-    assert _tool_results_sent(calls[1]) == [("toolu_read1", "buy milk", False)]
+    assert calls[1].tool_results() == [("toolu_read1", "buy milk", False)]
     assert [tool["name"] for tool in calls[0].body["tools"]] == ["mcp__client__glob", "mcp__client__read"]
     _assert_prefix_kept(calls[0], calls[1])
 
@@ -135,7 +122,7 @@ def test_it_round_trips_three_parallel_calls_by_their_ids(proxy, upstream, strea
     assert [block.text for block in second.content] == ["Done reading."]
     sent = upstream.message_requests()
     assert len(sent) == 2
-    assert _tool_results_sent(sent[1]) == [
+    assert sent[1].tool_results() == [
         ("toolu_a", "alpha", False),
         ("toolu_b", "no such pattern", True),
         ("toolu_c", "see", False),
@@ -161,8 +148,8 @@ def test_it_runs_two_tool_rounds_on_the_same_cli_turn(proxy, upstream):
     assert [block.text for block in third.content] == ["It is a proxy."]
     sent = upstream.message_requests()
     assert len(sent) == 3
-    assert _tool_results_sent(sent[1]) == [("toolu_g", "README.md", False)]
-    assert _tool_results_sent(sent[2]) == [("toolu_r", "# A proxy", False)]
+    assert sent[1].tool_results() == [("toolu_g", "README.md", False)]
+    assert sent[2].tool_results() == [("toolu_r", "# A proxy", False)]
     _assert_prefix_kept(sent[0], sent[1])
     _assert_prefix_kept(sent[1], sent[2])
     # One Claude session throughout, and every request answered by the same CLI turn.

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from sessions_admin.models import Conversation, TranscriptEntry
-from tests.test_client_tools import TOOLS, _tool_results_sent
+from tests.test_client_tools import TOOLS
 from tests.upstream import replies
 
 QUESTION = {"role": "user", "content": "What do my notes say?"}
@@ -57,7 +57,7 @@ def _round_trip_after(upstream, proxy_for_result, first_proxy, session):
 def _assert_structured_result(upstream):
     sent = upstream.message_requests()
     assert len(sent) == 2  # one upstream call per model step, after the restart too
-    assert _tool_results_sent(sent[1]) == [("toolu_gone", "buy milk", False)]
+    assert sent[1].tool_results() == [("toolu_gone", "buy milk", False)]
     assistant = sent[1].body["messages"][-2]
     assert assistant["role"] == "assistant"
     assert [(b["type"], b.get("id")) for b in assistant["content"]] == [("text", None), ("tool_use", "toolu_gone")]

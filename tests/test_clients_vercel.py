@@ -44,18 +44,6 @@ def _vercel(proxy, **job):
     return json.loads(result.stdout)
 
 
-def _tool_results_sent(request):
-    """(tool_use_id, text, is_error) of the tool_result blocks in the last message sent upstream."""
-    found = []
-    for block in request.body["messages"][-1]["content"]:
-        if block.get("type") != "tool_result":
-            continue
-        content = block["content"]
-        text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
-        found.append((block["tool_use_id"], text, bool(block.get("is_error"))))
-    return found
-
-
 def test_it_answers_generate_text_with_a_json_message(proxy, upstream):
     upstream.enqueue(replies.text("Hello from the fake upstream via the AI SDK.", input_tokens=23, output_tokens=9))
 
@@ -101,7 +89,7 @@ def test_it_lets_the_sdk_run_a_tool_and_send_its_result_back(proxy, upstream):
     assert result["executed"] == [{"name": "read_notes", "input": {"topic": "shopping"}}]
     first, second = upstream.message_requests()  # one upstream call per model step
     assert [tool["name"] for tool in first.body["tools"]] == ["mcp__client__read_notes"]
-    assert _tool_results_sent(second) == [("toolu_v1", "buy milk", False)]
+    assert second.tool_results() == [("toolu_v1", "buy milk", False)]
 
 
 def test_it_reports_the_usage_of_each_step_of_a_tool_round(proxy, upstream):

@@ -11,7 +11,6 @@ import pytest
 
 from sessions_admin.admin import _transcript_lines
 from tests.helpers import logged, message_body
-from tests.test_client_tools import _tool_results_sent
 from tests.upstream import replies
 
 
@@ -37,7 +36,7 @@ def _ask(proxy, text="Do it."):
 
 def _results(upstream):
     """(tool_use_id, text, is_error) of every tool result the model received, in order."""
-    return [result for request in upstream.message_requests()[1:] for result in _tool_results_sent(request)]
+    return [result for request in upstream.message_requests()[1:] for result in request.tool_results()]
 
 
 def test_it_reads_a_file_for_the_model_and_answers_the_client_with_text(internal, upstream, workdir):

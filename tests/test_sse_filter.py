@@ -403,18 +403,6 @@ def test_it_orders_built_blocks_by_index():
     assert message["content"] == [{"type": "text", "text": "first"}, {"type": "text", "text": "second"}]
 
 
-def usage(input_tokens=3, output_tokens=5):
-    return {"input_tokens": input_tokens, "output_tokens": output_tokens, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-
-
-def closing_delta(stop_reason, **tokens):
-    return {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None}, "usage": usage(**tokens)}
-
-
-def feed_all(event_filter, events):
-    return [out for event in events for out in event_filter.feed(event)]
-
-
 def test_it_ignores_a_whole_message_it_already_streamed():
     event_filter = EventFilter(CLIENT_MODEL)
     feed_all(event_filter, [message_start("msg_1"), text_start(0), text_delta(0, "Hi"), block_stop(0)])

@@ -71,6 +71,17 @@ class RecordedRequest:
                 turns.append((message["role"], "\n".join(texts)))
         return turns
 
+    def tool_results(self):
+        """(tool_use_id, text, is_error) of the tool_result blocks in the last message sent."""
+        found = []
+        for block in (self.body or {}).get("messages", [{}])[-1].get("content", []):
+            if not isinstance(block, dict) or block.get("type") != "tool_result":
+                continue
+            content = block["content"]
+            text = content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+            found.append((block["tool_use_id"], text, bool(block.get("is_error"))))
+        return found
+
     def system_text(self):
         system = (self.body or {}).get("system") or []
         if isinstance(system, str):

@@ -17,9 +17,10 @@ from . import activity
 log = logging.getLogger("claude_proxy.requests")
 
 # The admin is not the API; health probes and scrapes would drown the log, and so would a
-# browser's visit to the root and its favicon.
+# browser's visit to the root and its favicon. A client POSTing to / has a wrong base URL:
+# that one is logged.
 UNLOGGED_PREFIXES = ("/admin/", "/static/", "/health", "/livez", "/readyz", "/metrics", "/favicon.ico")
-UNLOGGED_PATHS = ("/",)
+UNLOGGED_VISITS = ("/",)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 ENDPOINT_CHARS = 200
 CLIENT_CHARS = 100
@@ -110,7 +111,8 @@ class RequestLogMiddleware(AsyncMiddleware):
     """Gives each request a RequestRecord (request.record) and saves it at the end."""
 
     async def __call__(self, request):
-        if request.path.startswith(UNLOGGED_PREFIXES) or request.path in UNLOGGED_PATHS:
+        visit = request.method in ("GET", "HEAD") and request.path in UNLOGGED_VISITS
+        if visit or request.path.startswith(UNLOGGED_PREFIXES):
             return await self.get_response(request)
         record = request.record = RequestRecord.begin(request)
         response = await self.get_response(request)

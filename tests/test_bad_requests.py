@@ -84,7 +84,7 @@ def test_it_answers_get_on_messages_with_a_405_envelope(proxy, upstream):
 @pytest.mark.parametrize(
     ("method", "path", "status", "error_type", "message"),
     [
-        ("GET", "/", 404, "not_found_error", "No such endpoint: GET /"),
+        ("POST", "/", 404, "not_found_error", "No such endpoint: POST /"),
         ("GET", "/v1/files/x", 404, "not_found_error", "No such endpoint: GET /v1/files/x"),
         ("POST", "/v1/nothing", 404, "not_found_error", "No such endpoint: POST /v1/nothing"),
         ("POST", "/v1/messages/", 404, "not_found_error", "No such endpoint: POST /v1/messages/"),

@@ -17,6 +17,13 @@ def test_it_does_not_log(proxy, path):
     assert RequestLog.objects.count() == count
 
 
+def test_it_logs_a_post_to_the_root_a_client_with_a_wrong_base_url_makes(proxy):
+    response = httpx.post(f"{proxy.url}/", json={}, timeout=30)
+
+    assert response.status_code == 404
+    assert logged(response.headers["x-request-id"]).endpoint == "/"
+
+
 def test_it_still_logs_an_unknown_api_path(proxy):
     response = httpx.get(f"{proxy.url}/v1/nothing-here", timeout=30)
 

@@ -91,6 +91,9 @@ class ClientTurn:
         self._items = self._client_items()
         self._first = None
         self._closed = False
+        # (spare key, start) of a spare to start once this turn is over: a CLI starting
+        # beside the answering one would take the CPU it needs.
+        self.warm_spare = None
         record.claude_session_id = record.claude_session_id or process.session_id
         record.before_save(self.close)  # a body dropped unread still ends the turn first
 
@@ -175,6 +178,8 @@ class ClientTurn:
             waiting_on=outcome.tool_use_ids,
             resume_at=self.translation.last_entry,
         )
+        if self.warm_spare is not None and not runtimes.closing:
+            runtimes.keep_warm(*self.warm_spare)
 
     def shut_down(self):
         """The server is stopping: end the answer with an error the client can read."""
@@ -330,10 +335,12 @@ async def _start(params, record, session, slot):
     if resume is None:
         # A new conversation: it can start on a warm spare, and the next one too.
         process = runtimes.spares.take(spare_key(params), session.conversation.id)
-        runtimes.keep_warm(spare_key(params), lambda: _new_process(params))
     process = process or await _spawn(params, session.conversation.id, resume=resume, resume_at=resume_at)
     turn = process.submit(user_message(_with_tool_choice(prompt_content(prompt), params)))
-    return ClientTurn(params, record, session, slot, process, turn)
+    client_turn = ClientTurn(params, record, session, slot, process, turn)
+    if resume is None:
+        client_turn.warm_spare = spare_key(params), lambda: _new_process(params)
+    return client_turn
 
 
 async def start_turn(params, record, headers):

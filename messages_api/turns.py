@@ -163,7 +163,6 @@ class ClientTurn:
         if outcome.kind == ANSWERED:
             runtime.keep(self.process, self.record.claude_session_id, key)
         elif outcome.kind == AWAITING_TOOL_RESULT:
-            self.process.tools.expect(outcome.tool_use_ids)
             calls = [call for call in self.record.tool_calls if not call.get("internal")]
             paused = PausedTurn(self.turn, calls, self.filter.seen_message_ids)
             runtime.keep(self.process, self.record.claude_session_id, key, paused)

@@ -95,7 +95,6 @@ class ToolBridge:
 
     def __init__(self, tools):
         self.tools = sorted(tools, key=lambda tool: tool.name)  # a stable prompt prefix
-        self.names = {tool.name for tool in self.tools}
         self.subagents = SubagentCalls(self.tools)
         self._results = {}  # tool_use_id -> Future of the handler's result
         self._announced = deque()  # ids the hook saw whose handler has not started
@@ -109,14 +108,6 @@ class ToolBridge:
 
     def hooks(self):
         return {"PreToolUse": [HookMatcher(matcher=f"^{PREFIX}", hooks=[self._announce])]}
-
-    def expect(self, tool_use_ids):
-        """The calls the client was sent: their results may arrive before the handlers run."""
-        for tool_use_id in tool_use_ids:
-            self._future(tool_use_id)
-
-    def waiting(self):
-        return [tool_use_id for tool_use_id, future in self._results.items() if not future.done()]
 
     def resolve(self, block, besides=()):
         """Answer the call `block` (a client tool_result) is for."""

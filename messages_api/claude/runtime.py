@@ -67,8 +67,9 @@ class ConversationRuntime:
         """Keep `process` for the next turn: idle, or paused on tool results. One that
         grew past CLAUDE_PROXY_PROCESS_RSS_MB is recycled: the next turn resumes on a new one."""
         self.end()
-        if paused is None and (process.rss() or 0) > settings.CLAUDE_PROXY_PROCESS_RSS_MB * 2**20:
-            log.info("recycling the CLI process of conversation %s: %s MB", self.key, process.rss() // 2**20)
+        rss = (process.rss() or 0) if paused is None else 0
+        if rss > settings.CLAUDE_PROXY_PROCESS_RSS_MB * 2**20:
+            log.info("recycling the CLI process of conversation %s: %s MB", self.key, rss // 2**20)
             process.close()
             return
         self.process, self.session_id, self.process_key, self.paused = process, session_id, process_key, paused

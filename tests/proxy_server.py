@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -72,6 +73,24 @@ class ProxyServer:
             except httpx.TransportError:
                 time.sleep(0.1)
         raise RuntimeError(f"proxy did not start in {timeout}s:\n{self.output()}")
+
+    def clis(self):
+        """The live `claude` processes this server started; one that has exited (a zombie
+        not yet reaped, or gone) is not live, so it is left out rather than raising."""
+        if self.process is None:
+            return []
+        try:
+            children = psutil.Process(self.process.pid).children()
+        except psutil.NoSuchProcess:
+            return []
+        live = []
+        for child in children:
+            try:
+                if child.status() != psutil.STATUS_ZOMBIE and "claude" in " ".join(child.cmdline()):
+                    live.append(child)
+            except psutil.Error:  # exited between listing and asking
+                continue
+        return live
 
     def output(self):
         return self.log_path.read_text(errors="replace")

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import httpx
-import psutil
 from django.conf import settings
 
 from tests.helpers import message_body
@@ -13,10 +12,6 @@ SECRETS = {
     "CLAUDE_PROXY_ADMIN_PASSWORD": "admin-password-77ab",
     "DJANGO_SECRET_KEY": "django-secret-key-90de",
 }
-
-
-def cli_children(pid):
-    return [child for child in psutil.Process(pid).children() if "claude" in " ".join(child.cmdline())]
 
 
 def test_it_keeps_the_proxys_secrets_out_of_the_cli_environment(start_proxy, upstream):
@@ -31,7 +26,7 @@ def test_it_keeps_the_proxys_secrets_out_of_the_cli_environment(start_proxy, ups
     )
 
     assert response.status_code == 200
-    [cli] = cli_children(proxy.process.pid)  # kept alive for the conversation's next turn
+    [cli] = proxy.clis()  # kept alive for the conversation's next turn
     environ = Path(f"/proc/{cli.pid}/environ").read_bytes().decode(errors="replace")
     leaked = [value for value in [*SECRETS.values(), database_url] if value in environ]
     assert leaked == []

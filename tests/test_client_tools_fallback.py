@@ -4,7 +4,6 @@ the model as a structured tool_result for the same id, in one upstream call."""
 import json
 import os
 import time
-from pathlib import Path
 
 import httpx
 
@@ -21,18 +20,6 @@ def _post(proxy, messages, session, stream=False):
     return httpx.post(f"{proxy.url}/v1/messages", json=body, headers={"x-session-affinity": session}, timeout=60)
 
 
-def _cli_children(pid):
-    """Pids of the live `claude` processes the server `pid` started."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            command = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z" and b"claude" in command:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def _wait_until(condition, timeout=20):
@@ -94,7 +81,7 @@ def test_it_delivers_a_tool_result_after_the_wait_ran_out(start_proxy, upstream)
 
     def after_the_wait():
         # The CLI that waited in its tool handler has been ended by the reaper.
-        _wait_until(lambda: _cli_children(proxy.process.pid) == [])
+        _wait_until(lambda: proxy.clis() == [])
         return proxy
 
     first, second = _round_trip_after(upstream, after_the_wait, proxy, "fallback-wait")

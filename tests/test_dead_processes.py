@@ -2,7 +2,6 @@
 resumes on a new one, and the client does not notice."""
 
 import httpx
-import psutil
 
 from tests.helpers import message_body
 from tests.upstream import replies
@@ -19,7 +18,7 @@ def test_it_resumes_on_a_new_process_when_the_idle_one_was_killed(start_proxy, u
     upstream.enqueue(replies.text("Noted: ten."), replies.text("Ten."))
     question = {"role": "user", "content": "Remember: ten."}
     first = _ask(proxy, [question])
-    [cli] = [child for child in psutil.Process(proxy.process.pid).children() if "claude" in " ".join(child.cmdline())]
+    [cli] = proxy.clis()
 
     cli.kill()
     cli.wait(timeout=10)

@@ -5,17 +5,9 @@ import threading
 import time
 
 import httpx
-import psutil
 
 from tests.helpers import message_body
 from tests.upstream import replies
-
-
-def _clis(proxy):
-    try:
-        return [child for child in psutil.Process(proxy.process.pid).children() if "claude" in " ".join(child.cmdline())]
-    except psutil.Error:
-        return []
 
 
 class PeakWatcher(threading.Thread):
@@ -27,7 +19,7 @@ class PeakWatcher(threading.Thread):
 
     def run(self):
         while not self.done.is_set():
-            self.peak = max(self.peak, len(_clis(self.proxy)))
+            self.peak = max(self.peak, len(self.proxy.clis()))
             self.done.wait(0.01)
 
 
@@ -64,9 +56,9 @@ def test_it_recycles_a_kept_process_past_the_memory_limit(start_proxy, upstream)
 
     first = _ask(proxy, "Remember: ten.", "recycle")
     deadline = time.monotonic() + 10
-    while _clis(proxy) and time.monotonic() < deadline:
+    while proxy.clis() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _clis(proxy) == []  # not kept: its memory is over 1 MB
+    assert proxy.clis() == []  # not kept: its memory is over 1 MB
 
     body = message_body(stream=False)
     body["messages"] = [

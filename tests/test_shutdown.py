@@ -14,7 +14,7 @@ from tests.upstream import replies
 
 
 def _cli_of(proxy):
-    [cli] = [child for child in psutil.Process(proxy.process.pid).children() if "claude" in " ".join(child.cmdline())]
+    [cli] = proxy.clis()
     return cli
 
 

@@ -54,14 +54,12 @@ def test_it_never_starts_a_conversation_on_a_spare_with_other_options(start_prox
     assert ON_SPARE.findall(proxy.output()) == []
 
 
-def _clis(proxy):
-    return [child for child in psutil.Process(proxy.process.pid).children() if "claude" in " ".join(child.cmdline())]
 
 
 def test_it_closes_the_least_recently_used_idle_process_over_the_memory_budget(start_proxy, upstream):
     measuring = start_proxy(CLAUDE_PROXY_WARM_SPARES="0")
     _ask(measuring, "Measure", "budget-measure")
-    [cli] = _clis(measuring)
+    [cli] = measuring.clis()
     one_cli_mb = cli.memory_info().rss // 2**20
     measuring.stop()
     # Room for one idle CLI, not for two.
@@ -71,8 +69,8 @@ def test_it_closes_the_least_recently_used_idle_process_over_the_memory_budget(s
     _ask(proxy, "Newer", "budget-new")
 
     deadline = time.monotonic() + 10
-    while len(_clis(proxy)) > 1 and time.monotonic() < deadline:
+    while len(proxy.clis()) > 1 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(_clis(proxy)) == 1
+    assert len(proxy.clis()) == 1
     assert "over the memory budget" in proxy.output()
     assert "'budget-old'" in proxy.output().split("over the memory budget")[1].splitlines()[0]

@@ -32,6 +32,9 @@ from tests.upstream import replies  # noqa: E402
 from tests.upstream.server import FakeUpstream  # noqa: E402
 
 SYSTEM = "You are a terse assistant."
+# Keep-alive connections, as an editor holds them: a new client per request would time
+# its own TLS setup (~20 ms), not the proxy.
+HTTP = httpx.Client(timeout=120, limits=httpx.Limits(max_connections=64))
 
 
 class Watcher(threading.Thread):
@@ -59,7 +62,7 @@ class Watcher(threading.Thread):
 def first_delta(proxy, messages, session):
     body = {"model": "claude-sonnet-4-5", "max_tokens": 64, "stream": True, "system": SYSTEM, "messages": messages}
     started, first = time.perf_counter(), None
-    with httpx.stream("POST", f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": session}, timeout=120) as response:
+    with HTTP.stream("POST", f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": session}) as response:
         for line in response.iter_lines():  # read to the end: the turn is over before the next
             if first is None and "text_delta" in line:
                 first = time.perf_counter() - started
@@ -68,7 +71,7 @@ def first_delta(proxy, messages, session):
 
 def spares_ready(proxy, count):
     deadline = time.monotonic() + 30
-    while proxy.output().count("conversation=None") < count and time.monotonic() < deadline:
+    while proxy.output().count("claude process warmed up") < count and time.monotonic() < deadline:
         time.sleep(0.02)
 
 

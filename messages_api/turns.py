@@ -269,11 +269,11 @@ def spare_key(params):
     return (process_key(params), hashlib.sha256(params.system_text.encode()).hexdigest())
 
 
-def _new_process(params, conversation_id=None, resume=None, resume_at=None, fork=False):
+def _new_process(params, conversation_id=None, resume=None, resume_at=None, fork=False, warm_up=False):
     tools = client_tools.ToolBridge(offered) if (offered := client_tools.offered(params)) else None
     store = DjangoSessionStore()
     options = build_options(params, tools=tools, resume=resume, resume_at=resume_at, fork=fork, session_store=store)
-    return ClaudeProcess(options, conversation_id, tools=tools).start()
+    return ClaudeProcess(options, conversation_id, tools=tools, warm_up=warm_up).start()
 
 
 async def _spawn(params, conversation_id, **resuming):
@@ -338,7 +338,7 @@ async def _start(params, record, session, slot):
     turn = process.submit(user_message(_with_tool_choice(prompt_content(prompt), params)))
     client_turn = ClientTurn(params, record, session, slot, process, turn)
     if resume is None:
-        client_turn.warm_spare = spare_key(params), lambda: _new_process(params)
+        client_turn.warm_spare = spare_key(params), lambda: _new_process(params, warm_up=True)
     return client_turn
 
 

@@ -7,15 +7,18 @@ it submits a Turn and reads the SDK messages the owner task puts on it.
 
 import asyncio
 import logging
+import secrets
 from collections import deque
 
 import psutil
-from claude_agent_sdk import ClaudeSDKClient
+from claude_agent_sdk import ClaudeSDKClient, HookMatcher
 
 log = logging.getLogger("claude_proxy.runner")
 
 STDERR_LINES = 40
 INTERRUPT_GRACE_SECONDS = 5.0
+WARM_UP_PROMPT = "claude-max-proxy warm-up"
+WARM_UP_REFUSAL = "a warm-up of a spare process, not part of the conversation"
 
 _running = set()  # every CLI process started and not yet ended
 _end_waiters = []  # futures of those waiting for one of them to end
@@ -84,12 +87,22 @@ class Turn:
 
 
 class ClaudeProcess:
-    def __init__(self, options, conversation_id=None, tools=None):
+    """`warm_up`: before its first turn, the process is sent a prompt that a hook of its
+    own refuses, so that the CLI runs the code of a turn once before a client waits on
+    it (a spare's first answer comes ~20 ms sooner). No model call is made, and nothing
+    of it reaches the model later: the transcript keeps only a "blocked by hook" note."""
+
+    def __init__(self, options, conversation_id=None, tools=None, warm_up=False):
         self.conversation_id = conversation_id
         self.tools = tools  # the client's tools (client_tools.ToolBridge), or None
         self.session_id = ""  # the Claude session, once the CLI has said it
         self.stderr_tail = deque(maxlen=STDERR_LINES)
         options.stderr = self.stderr_tail.append
+        self._warm_up_prompt = f"{WARM_UP_PROMPT} {secrets.token_hex(8)}" if warm_up else None
+        if warm_up:
+            hooks = dict(options.hooks or {})
+            hooks["UserPromptSubmit"] = [*hooks.get("UserPromptSubmit", []), HookMatcher(hooks=[self._refuse_warm_up])]
+            options.hooks = hooks
         self.options = options
         self._inbox = asyncio.Queue()
         self._task = None
@@ -146,6 +159,8 @@ class ClaudeProcess:
                 # The SDK does not expose its child process; without it a dead CLI looks alive.
                 self._cli = getattr(getattr(client, "_transport", None), "_process", None)
                 log.info("claude process started: pid=%s conversation=%s", self.pid, self.conversation_id)
+                if self._warm_up_prompt:
+                    await self._warm_up(client)
                 while (turn := await self._inbox.get()) is not None:
                     self._playing = turn
                     await self._play(client, turn)
@@ -164,6 +179,17 @@ class ClaudeProcess:
     def _drain(self):
         while not self._inbox.empty():
             yield self._inbox.get_nowait()
+
+    async def _warm_up(self, client):
+        await client.query(self._warm_up_prompt)
+        async for _ in client.receive_response():
+            pass
+        log.info("claude process warmed up: pid=%s", self.pid)
+
+    async def _refuse_warm_up(self, hook_input, tool_use_id, context):
+        if hook_input.get("prompt") == self._warm_up_prompt:
+            return {"decision": "block", "reason": WARM_UP_REFUSAL}
+        return {}
 
     async def _play(self, client, turn):
         async def one_message():

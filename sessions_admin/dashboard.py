@@ -1,31 +1,33 @@
 """The admin's dashboard: what the request log says about the last hour, day or week.
 
-Everything is computed in the database, on rows the `requestlog_dashboard` index answers
-alone: counts and sums grouped by time bucket (Trunc*, Count, Sum), and the TTFB
-percentiles by ranking each bucket's rows (window functions), so only the answers come
-back. bench/dashboard.py times it over 100k rows.
+Computed in the database without sorting the range's rows: one query groups them by
+hour (RequestLog.hour), outcome and model, with counts and token sums, in the order of
+the `requestlog_hourly` index, and Python adds those groups up into the chart's buckets.
+A bucket's TTFB percentiles are then the rows at their ranks, which the
+`requestlog_hourly_ttfb` index hands over in order (LIMIT 1 OFFSET rank). The last hour's
+minutes are few enough rows to group by truncating `created`. bench/dashboard.py times
+it over 100k rows.
 """
 
+import math
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 from django.db import connection
-from django.db.models import Count, DateTimeField, F, Func, Q, Sum, Value, Window
-from django.db.models.functions import RowNumber, TruncDate, TruncDay, TruncHour, TruncMinute
+from django.db.models import Count, DateTimeField, F, Func, Q, Sum, Value
+from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
-from .models import Conversation, RequestLog
+from .models import Conversation, RequestLog, hour_of
 
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 # (value, label, span, bucket) for the range switcher.
 RANGES = (
-    ("1h", "Last hour", timedelta(hours=1), TruncMinute),
-    ("24h", "24 hours", timedelta(hours=24), TruncHour),
-    ("7d", "7 days", timedelta(days=7), TruncDay),
+    ("1h", "Last hour", timedelta(hours=1), MINUTE),
+    ("24h", "24 hours", timedelta(hours=24), HOUR),
+    ("7d", "7 days", timedelta(days=7), DAY),
 )
 DEFAULT_RANGE = "24h"
-BUCKET_STEPS = {TruncMinute: timedelta(minutes=1), TruncHour: timedelta(hours=1), TruncDay: timedelta(days=1)}
-# On SQLite, Django's Trunc calls a Python function for every row (~7 µs each); SQLite's
-# own strftime does the same in C. The database holds UTC, and so do the buckets.
-SQLITE_FORMATS = {TruncMinute: "%Y-%m-%d %H:%M:00", TruncHour: "%Y-%m-%d %H:00:00", TruncDay: "%Y-%m-%d 00:00:00"}
 PERCENTILES = (("p50", 0.5), ("p90", 0.9))
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
 OK = "ok"  # the outcome of a request without an error
@@ -35,64 +37,86 @@ def range_named(name):
     return next((r for r in RANGES if r[0] == name), next(r for r in RANGES if r[0] == DEFAULT_RANGE))
 
 
-def bucket_of(trunc, field="created"):
-    if connection.vendor == "sqlite":
-        return Func(Value(SQLITE_FORMATS[trunc]), F(field), function="strftime", output_field=DateTimeField())
-    return trunc(field)
+def bucket_start(moment, step):
+    """The start of the bucket (UTC) that `moment` falls in."""
+    start = hour_of(moment) if step != MINUTE else moment.astimezone(dt_timezone.utc).replace(second=0, microsecond=0)
+    return start.replace(hour=0) if step == DAY else start
 
 
-def percentiles(logs, bucket, fraction):
-    """{bucket: the nearest-rank `fraction` percentile of its TTFBs}: the row ranked
-    ceil(fraction × n) of each bucket's n, picked by the database."""
-    ranked = logs.filter(ttfb_ms__isnull=False).annotate(
-        bucket=bucket,
-        rank=Window(RowNumber(), partition_by=[bucket], order_by=F("ttfb_ms").asc()),
-        size=Window(Count("*"), partition_by=[bucket]),
-    )
-    picked = ranked.filter(Q(rank__gte=F("size") * fraction) & Q(rank__lt=F("size") * fraction + 1))
-    return {row_bucket.isoformat(): ttfb for row_bucket, ttfb in picked.values_list("bucket", "ttfb_ms")}
-
-
-def _bucket_starts(since, now, trunc):
+def _bucket_starts(since, now, step):
     """Every bucket of the range, empty ones too, so a quiet hour shows as zero."""
-    step = BUCKET_STEPS[trunc]
-    start = since.replace(second=0, microsecond=0)
-    if trunc is not TruncMinute:
-        start = start.replace(minute=0)
-    if trunc is TruncDay:
-        start = start.replace(hour=0)
-    starts = []
+    start, starts = bucket_start(since, step), []
     while start <= now:
         starts.append(start)
         start += step
     return starts
 
 
+def _minute(field="created"):
+    # On SQLite, Django's Trunc calls a Python function for every row; strftime is C.
+    if connection.vendor == "sqlite":
+        return Func(Value("%Y-%m-%d %H:%M:00"), F(field), function="strftime", output_field=DateTimeField())
+    return TruncMinute(field)
+
+
+def _groups(logs, step):
+    """Counts and token sums of the range's rows by (when, error_type, model), `when` being
+    their hour, or their minute for a range of minutes."""
+    when = _minute() if step == MINUTE else F("hour")
+    sums = {field: Sum(field) for field in TOKEN_FIELDS}
+    grouped = logs.annotate(when=when).values("when", "error_type", "model")
+    return grouped.annotate(requests=Count("*"), timed=Count("ttfb_ms"), **sums).order_by()
+
+
+def _in_bucket(start, step):
+    if step == HOUR:
+        return Q(hour=start)  # one hour: the index gives its TTFBs in order
+    if step == DAY:
+        return Q(hour__gte=start, hour__lt=start + DAY)
+    return Q(created__gte=start, created__lt=start + step)
+
+
+def percentile(rows, count, fraction):
+    """The nearest-rank `fraction` percentile of the TTFBs of `rows`, `count` of them:
+    the one ranked ceil(fraction × count)."""
+    ranked = rows.exclude(ttfb_ms=None).order_by("ttfb_ms").values_list("ttfb_ms", flat=True)
+    return ranked[math.ceil(fraction * count) - 1]
+
+
 def summary(range_name=DEFAULT_RANGE, now=None, processes=()):
     """The dashboard's numbers, as JSON-ready data. `processes` is Runtimes.describe()."""
-    name, label, span, trunc = range_named(range_name)
+    name, label, span, step = range_named(range_name)
     now = now or timezone.now()
     since = now - span
-    logs = RequestLog.objects.filter(created__gte=since, created__lte=now)
-    buckets = [start.isoformat() for start in _bucket_starts(since, now, trunc)]
+    # The hour bound lets the database read the hourly index by range.
+    logs = RequestLog.objects.filter(hour__gte=hour_of(since), created__gte=since, created__lte=now)
+    starts = _bucket_starts(since, now, step)
+    buckets = [start.isoformat() for start in starts]
 
-    bucket = bucket_of(trunc)
-    outcomes = {}  # outcome -> {bucket: count}
-    for row in logs.annotate(bucket=bucket).values("bucket", "error_type").annotate(n=Count("*")).order_by():
-        outcomes.setdefault(row["error_type"] or OK, {})[row["bucket"].isoformat()] = row["n"]
-    ttfbs = {name: percentiles(logs, bucket, fraction) for name, fraction in PERCENTILES}
-
-    tokens = {}  # model -> {day: {field: sum}}
-    day_bucket = bucket_of(TruncDay) if connection.vendor == "sqlite" else TruncDate("created")
-    by_day = logs.exclude(model="").annotate(day=day_bucket).values("day", "model").order_by("day", "model")
-    for row in by_day.annotate(**{f"sum_{field}": Sum(F(field)) for field in TOKEN_FIELDS}):
-        tokens.setdefault(row["model"], {})[str(row["day"])[:10]] = {
-            field: row[f"sum_{field}"] for field in TOKEN_FIELDS
+    outcomes, timed, tokens = {}, {}, {}  # outcome -> {bucket: n}; bucket -> n; model -> {day: sums}
+    totals = dict.fromkeys(("requests", "errors", *TOKEN_FIELDS), 0)
+    for group in _groups(logs, step):
+        bucket = bucket_start(group["when"], step).isoformat()
+        per_outcome = outcomes.setdefault(group["error_type"] or OK, {})
+        per_outcome[bucket] = per_outcome.get(bucket, 0) + group["requests"]
+        timed[bucket] = timed.get(bucket, 0) + group["timed"]
+        totals["requests"] += group["requests"]
+        totals["errors"] += group["requests"] if group["error_type"] else 0
+        for field in TOKEN_FIELDS:
+            totals[field] += group[field] or 0
+        if group["model"]:  # a request refused before naming a model used no tokens
+            day = tokens.setdefault(group["model"], {}).setdefault(group["when"].date().isoformat(), {})
+            for field in TOKEN_FIELDS:
+                day[field] = day.get(field, 0) + (group[field] or 0)
+    ttfbs = {
+        name: {
+            bucket: percentile(logs.filter(_in_bucket(start, step)), timed[bucket], fraction)
+            for start, bucket in zip(starts, buckets)
+            if timed.get(bucket)
         }
+        for name, fraction in PERCENTILES
+    }
     days = sorted({day for per_model in tokens.values() for day in per_model})
-
-    totals = logs.aggregate(requests=Count("*"), **{field: Sum(field, default=0) for field in TOKEN_FIELDS})
-    errors = sum(sum(counts.values()) for outcome, counts in outcomes.items() if outcome != OK)
     return {
         "range": name,
         "range_label": label,
@@ -104,11 +128,11 @@ def summary(range_name=DEFAULT_RANGE, now=None, processes=()):
         "tokens": {
             "days": days,
             "models": {
-                model: {field: [per_day.get(day, {}).get(field) or 0 for day in days] for field in TOKEN_FIELDS}
+                model: {field: [per_day.get(day, {}).get(field, 0) for day in days] for field in TOKEN_FIELDS}
                 for model, per_day in sorted(tokens.items())
             },
         },
-        "totals": {**totals, "errors": errors},
+        "totals": totals,
         "conversations_active": Conversation.objects.active(now).count(),
         "processes": {
             "count": len(processes),

@@ -1,3 +1,5 @@
+from datetime import timezone as dt_timezone
+
 from asgiref.sync import sync_to_async
 from django.db import models
 from django.utils import timezone
@@ -27,6 +29,22 @@ class RequestLogQuerySet(models.QuerySet):
         return self.filter(created__lt=cutoff)
 
 
+class HourField(models.DateTimeField):
+    """The start of the UTC hour the row's `created` falls in, set on every save and
+    bulk_create (a queryset's update() of `created` would leave it behind). With it the
+    dashboard groups rows by an index and takes each hour's TTFBs from it in order, where
+    truncating `created` row by row sorts every row of the range (bench/dashboard.py)."""
+
+    def pre_save(self, model_instance, add):
+        hour = hour_of(model_instance.created)
+        setattr(model_instance, self.attname, hour)
+        return hour
+
+
+def hour_of(moment):
+    return moment.astimezone(dt_timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
 class RequestLog(models.Model):
     """One row per request the proxy answered, rejected ones included."""
 
@@ -54,21 +72,24 @@ class RequestLog(models.Model):
     cache_read_input_tokens = models.PositiveIntegerField(default=0)
     cache_creation_input_tokens = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(default=timezone.now, db_index=True)
+    hour = HourField(editable=False)
 
     objects = RequestLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]
         indexes = [
-            # The dashboard reads a range of rows by time and nothing but these columns:
-            # the index alone answers it (a 24 h query over 100k rows: bench/dashboard.py).
+            # The dashboard reads the rows of a range of hours, nothing but these columns,
+            # grouped in this order: the index alone answers it, without a sort.
             models.Index(
                 fields=[
-                    "created", "error_type", "model", "ttfb_ms",
+                    "hour", "error_type", "model", "created", "ttfb_ms",
                     "input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
                 ],
-                name="requestlog_dashboard",
-            )
+                name="requestlog_hourly",
+            ),
+            # An hour's TTFBs in order: a percentile is the row at its rank.
+            models.Index(fields=["hour", "ttfb_ms", "created"], name="requestlog_hourly_ttfb"),
         ]  # fmt: skip
 
     def __str__(self):

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/spares_and_memory.py [samples]
 
-For an upstream delay of 0 and 0.3 s, the median and p90 time to the first text delta:
+For an upstream delay of 0 and 0.3 s, the median and p90 time to the first text delta
+(each request 1 s after the one before, as a person's are):
 (a) a new conversation, cold; (b) a new conversation on a warm spare; (c) the next turn
 on the live process; (d) the next turn by a cold resume; (e) a new CLI per request via
 the SDK's query() (what spawn-per-request proxies do). Then (f) 50 concurrent streams
@@ -35,6 +36,11 @@ SYSTEM = "You are a terse assistant."
 # Keep-alive connections, as an editor holds them: a new client per request would time
 # its own TLS setup (~20 ms), not the proxy.
 HTTP = httpx.Client(timeout=120, limits=httpx.Limits(max_connections=64))
+# A person's messages come seconds apart: each measured request (a) to (e) waits this
+# long after the one before, so it does not meet the previous turn's after-work (its
+# transcript written, a replacement spare starting). Tool steps come back to back:
+# bench/tool_steps.py times those.
+PAUSE = 1.0
 
 
 class Watcher(threading.Thread):
@@ -80,6 +86,7 @@ def new_conversations(proxy, samples, tag, spares=False):
     for number in range(samples):
         if spares:
             spares_ready(proxy, number + 1)
+        time.sleep(PAUSE)
         times.append(first_delta(proxy, [{"role": "user", "content": f"{tag} {number}"}], f"{tag}-{number}"))
     return times
 
@@ -90,11 +97,13 @@ def next_turns(proxy, samples, tag):
     times = []
     for number in range(1, samples + 1):
         messages += [{"role": "assistant", "content": "Hello from the fake upstream."}, {"role": "user", "content": f"Turn {number}"}]
+        time.sleep(PAUSE)
         times.append(first_delta(proxy, messages, tag))
     return times
 
 
-async def sdk_first_delta(env, workdir, prompt):
+async def sdk_first_delta(env, workdir, prompt, pause=0.0):
+    await asyncio.sleep(pause)
     options = ClaudeAgentOptions(model="sonnet", tools=[], env=env, cwd=workdir, system_prompt=SYSTEM, include_partial_messages=True)
     started, first = time.perf_counter(), None
     async for message in query(prompt=prompt, options=options):
@@ -166,7 +175,7 @@ def main(samples):
                 "(c) next turn, live process": next_turns(warm, samples, f"live{delay}"),
                 "(d) next turn, cold resume": next_turns(cold, samples, f"resume{delay}"),
                 "(e) query() per request": [
-                    asyncio.run(sdk_first_delta(sdk_env, workdir, f"sdk {number}")) for number in range(samples)
+                    asyncio.run(sdk_first_delta(sdk_env, workdir, f"sdk {number}", PAUSE)) for number in range(samples)
                 ],
             }
         finally:

@@ -1,7 +1,10 @@
 """count_input_tokens: the estimate count_tokens answers with, case by case."""
 
 import base64
+import json
+import statistics
 import struct
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +129,14 @@ def test_it_scales_an_image_to_the_longest_edge_before_the_formula():
     assert image_tokens(2576, 100) == pytest.approx(2576 * 100 / 750)
     assert image_tokens(5152, 200) == pytest.approx(2576 * 100 / 750)
     assert image_tokens(10_000, 10_000) == 4784
+
+
+def test_it_stays_near_what_the_real_api_counted():
+    """35 request bodies from public notebooks and recorded test traffic, with the
+    input_tokens the real API reported (bench/token_counts.py prints each one)."""
+    pairs = json.loads((Path(__file__).parent / "fixtures" / "real_token_counts.json").read_text())
+    errors = sorted(abs(count(model=p["model"], **p["body"]) / p["reported_input_tokens"] - 1) for p in pairs)
+
+    assert len(errors) == 35
+    assert statistics.median(errors) < 0.30
+    assert errors[-1] < 0.60

@@ -136,3 +136,33 @@ def test_it_closes_the_least_recently_used_idle_process_over_the_memory_budget(s
     assert len(proxy.clis()) == 1
     assert "over the memory budget" in proxy.output()
     assert "'budget-old'" in proxy.output().split("over the memory budget")[1].splitlines()[0]
+
+
+def test_it_resumes_a_conversation_begun_on_a_spare_without_the_warm_up(start_proxy, upstream):
+    proxy = start_proxy(CLAUDE_PROXY_WARM_SPARES="1")
+    _ask(proxy, "First", "resume-a")
+    [spare] = _wait_for(proxy, WARMED_UP, 1)
+    second = _ask(proxy, "Second", "resume-b")
+    [(_, used)] = _wait_for(proxy, ON_SPARE, 1)
+    [cli] = [child for child in proxy.clis() if child.pid == int(used)]
+    cli.kill()  # the next turn must resume the spare's session from its transcript
+    cli.wait(timeout=10)
+
+    history = [
+        {"role": "user", "content": "Second"},
+        {"role": "assistant", "content": second.json()["content"]},
+        {"role": "user", "content": "Third"},
+    ]
+    third = httpx.post(
+        f"{proxy.url}/v1/messages",
+        json={**message_body(stream=False, system="You are terse."), "messages": history},
+        headers={"x-session-id": "resume-b"},
+        timeout=60,
+    )
+
+    assert used == spare
+    assert third.status_code == 200
+    assert third.headers["x-claude-session-id"] == second.headers["x-claude-session-id"]
+    resumed = upstream.message_requests()[-1]
+    assert resumed.history() == [("user", "Second"), ("assistant", "Hello from the fake upstream."), ("user", "Third")]
+    assert "warm-up" not in json.dumps(resumed.body)

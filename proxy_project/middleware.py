@@ -1,14 +1,16 @@
 """Middleware that only the admin's pages use, run for them alone."""
 
-from asgiref.sync import markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 
+from messages_api.request_log import AsyncMiddleware
+
 ADMIN_PREFIX = "/admin/"
 
 
-class AdminOnlyMiddleware:
+class AdminOnlyMiddleware(AsyncMiddleware):
     """settings.ADMIN_MIDDLEWARE (sessions, CSRF, login, messages, frame options), for
     /admin/ only.
 
@@ -18,17 +20,13 @@ class AdminOnlyMiddleware:
     CSRF's check of the view included: Django asks this middleware's process_view.
     """
 
-    async_capable = True
-    sync_capable = False
-
     def __init__(self, get_response):
-        self.get_response = get_response
+        super().__init__(get_response)
         self.admin = get_response
         for path in reversed(settings.ADMIN_MIDDLEWARE):
             self.admin = import_string(path)(self.admin)
             if isinstance(self.admin, CsrfViewMiddleware):
                 self.csrf = self.admin
-        markcoroutinefunction(self)
 
     async def __call__(self, request):
         if request.path.startswith(ADMIN_PREFIX):

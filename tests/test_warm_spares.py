@@ -23,6 +23,17 @@ def _ask(proxy, text, session, system="You are terse."):
     return response
 
 
+def _third_turn(proxy, second, session):
+    """'Third', after the conversation "Second" and its answer `second` (a response)."""
+    history = [
+        {"role": "user", "content": "Second"},
+        {"role": "assistant", "content": second.json()["content"]},
+        {"role": "user", "content": "Third"},
+    ]
+    body = {**message_body(stream=False, system="You are terse."), "messages": history}
+    return httpx.post(f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": session}, timeout=60)
+
+
 def _wait_for(proxy, pattern, count, timeout=20):
     """The first `count` matches of `pattern` in the server's log, once there are that many."""
     deadline = time.monotonic() + timeout
@@ -54,17 +65,7 @@ def test_it_warms_a_spare_up_without_a_model_call_or_a_trace_in_the_conversation
     assert len(upstream.message_requests()) == 1  # the first conversation's own
 
     second = _ask(proxy, "Second", "warm-b")
-    history = [
-        {"role": "user", "content": "Second"},
-        {"role": "assistant", "content": second.json()["content"]},
-        {"role": "user", "content": "Third"},
-    ]
-    third = httpx.post(
-        f"{proxy.url}/v1/messages",
-        json={**message_body(stream=False, system="You are terse."), "messages": history},
-        headers={"x-session-id": "warm-b"},
-        timeout=60,
-    )
+    third = _third_turn(proxy, second, "warm-b")
 
     [(_, used)] = _wait_for(proxy, ON_SPARE, 1)
     assert used == spare
@@ -148,17 +149,7 @@ def test_it_resumes_a_conversation_begun_on_a_spare_without_the_warm_up(start_pr
     cli.kill()  # the next turn must resume the spare's session from its transcript
     cli.wait(timeout=10)
 
-    history = [
-        {"role": "user", "content": "Second"},
-        {"role": "assistant", "content": second.json()["content"]},
-        {"role": "user", "content": "Third"},
-    ]
-    third = httpx.post(
-        f"{proxy.url}/v1/messages",
-        json={**message_body(stream=False, system="You are terse."), "messages": history},
-        headers={"x-session-id": "resume-b"},
-        timeout=60,
-    )
+    third = _third_turn(proxy, second, "resume-b")
 
     assert used == spare
     assert third.status_code == 200

@@ -108,10 +108,11 @@ class OpenSession:
     async def classify(self, params):
         try:
             kind, value, scope = self.key
-            conversation = await find_or_start_conversation(
+            conversation = self.runtime.conversation or await find_or_start_conversation(
                 kind, value, scope, model=params.model, workdir=settings.CLAUDE_PROXY_WORKDIR,
                 title=lineage_rules.first_user_text(self.messages),
             )
+            self.runtime.conversation = conversation
             hashes = [lineage_rules.message_hash(message) for message in self.messages]
         except BaseException:
             runtimes.release(self.runtime)

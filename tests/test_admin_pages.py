@@ -72,6 +72,21 @@ def test_it_lists_shows_and_clears_a_conversation(proxy, upstream, page):
     shot(page, "04-cleared")
     assert not Conversation.objects.filter(key="ses_admin_browser_1").exists()
 
+    # The server let go of it too (its CLI, the row it held): the next turn starts a new
+    # conversation from the history the client sends.
+    upstream.enqueue(replies.text("Still Ada."))
+    history = [
+        {"role": "user", "content": "My name is Ada."},
+        {"role": "assistant", "content": "Hello Ada."},
+        {"role": "user", "content": "Who am I?"},
+        {"role": "assistant", "content": "You are Ada."},
+        {"role": "user", "content": "And now?"},
+    ]
+    assert ask(proxy, history, headers).json()["content"][0]["text"] == "Still Ada."
+    renewed = Conversation.objects.get(key="ses_admin_browser_1")
+    assert (renewed.pk != conversation.pk, renewed.request_count) == (True, 1)
+    assert upstream.message_requests()[-1].history() == [(m["role"], m["content"]) for m in history]
+
 
 def test_it_filters_request_logs_by_error_class(proxy, upstream, page):
     upstream.enqueue(replies.error(429))

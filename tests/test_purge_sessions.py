@@ -10,6 +10,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 from django.utils import timezone
 
 from sessions_admin.models import Conversation, TranscriptEntry, TranscriptSummary
@@ -231,3 +232,15 @@ def test_it_clears_expired_conversations_from_async_code_as_of_now_by_default():
 
     assert cleared >= 1
     assert keys == {active.key}
+
+
+@override_settings(CLAUDE_PROXY_LIVE_IDLE_SECONDS=300)
+def test_it_keeps_conversations_whose_cli_may_still_be_live():
+    """The server keeps a conversation's CLI (and its row, in memory) for
+    CLAUDE_PROXY_LIVE_IDLE_SECONDS: a shorter --older-than stops there."""
+    old = conversation(last_used=ago(minutes=6))
+    live = conversation(last_used=ago(minutes=4))
+
+    assert purge(older_than="1m")[0] == "Deleted 1 conversations."
+    assert own_keys() == {live.key}
+    assert entries_of(old) == 0

@@ -47,6 +47,9 @@ class ConversationRuntime:
     session_id: str = ""  # the Claude session the live process holds
     paused: PausedTurn | None = None
     client_turn: object = None  # the request answering now (turns.ClientTurn), if any
+    # The Conversation row as this server last wrote it: the next turn need not read it
+    # again (only this server writes it; the admin clears it through `stop_soon`).
+    conversation: object = None
     idle_since: float = field(default_factory=time.monotonic)
 
     def take_process(self, session_id, process_key):
@@ -181,6 +184,7 @@ class Runtimes:
 
     def _end(self, runtime):
         runtime.end()
+        runtime.conversation = None
         if runtime.users == 0:
             self._by_key.pop(runtime.key, None)
 

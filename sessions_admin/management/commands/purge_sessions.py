@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -6,14 +9,19 @@ from sessions_admin.models import Conversation
 
 
 class Command(BaseCommand):
-    help = "Delete conversations (and their transcripts) not used for --older-than."
+    help = (
+        "Delete conversations (and their transcripts) not used for --older-than. Those used "
+        "within CLAUDE_PROXY_LIVE_IDLE_SECONDS are kept: the server may still hold their CLI "
+        "process (clear those in the admin, which ends it too)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", default="24h", help="e.g. 90m, 24h, 7d (default 24h)")
         parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
 
     def handle(self, *args, older_than, dry_run, **options):
-        stale = Conversation.objects.last_used_before(timezone.now() - older_than_argument(older_than))
+        live_idle = timedelta(seconds=settings.CLAUDE_PROXY_LIVE_IDLE_SECONDS)
+        stale = Conversation.objects.last_used_before(timezone.now() - max(older_than_argument(older_than), live_idle))
         if dry_run:
             return f"Would delete {stale.count()} conversations."
         return f"Deleted {stale.clear()} conversations."

@@ -22,6 +22,20 @@ TICK_SECONDS = 0.2
 REFRESH_SECONDS = 2.0
 _in_flight = {}  # request id -> the latest event about it
 _ticker = None
+# Live pages open on this server. With none, nothing is described or pushed: listing the
+# processes (their memory from /proc) would cost each answer a millisecond for nobody.
+_watchers = 0
+
+
+def watch():
+    global _watchers
+    _watchers += 1
+    _keep_ticking()
+
+
+def unwatch():
+    global _watchers
+    _watchers = max(0, _watchers - 1)
 
 
 def _describe(event, record):
@@ -37,7 +51,6 @@ def _describe(event, record):
         "ttfb_ms": record.ttfb_ms,
         "duration_ms": record.duration_ms,
         "at": timezone.now().isoformat(),
-        "processes": runtimes.describe(),
     }
 
 
@@ -52,8 +65,14 @@ def announce(event, record):
     if event in ("end", "error"):
         _in_flight.pop(record.request_id, None)
     else:
-        _in_flight[record.request_id] = {key: value for key, value in data.items() if key != "processes"}
-    _push(data)
+        _in_flight[record.request_id] = data
+    if not _watchers:
+        return
+    _push({**data, "processes": runtimes.describe()})
+    _keep_ticking()
+
+
+def _keep_ticking():
     global _ticker
     if _in_flight and (_ticker is None or _ticker.done()):
         _ticker = asyncio.get_running_loop().create_task(_tick(), name="activity-ticker")
@@ -69,7 +88,7 @@ def _push(data):
 async def _tick():
     """While any request is in flight (and once after), push the processes when they change."""
     shown, pushed = None, 0.0
-    while _in_flight:
+    while _in_flight and _watchers:
         await asyncio.sleep(TICK_SECONDS)
         processes = runtimes.describe()
         states = [(p["conversation_id"], p["claude_session_id"], p["state"]) for p in processes]

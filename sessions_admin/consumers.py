@@ -4,7 +4,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.urls import reverse
 
-from messages_api.activity import GROUP, snapshot
+from messages_api import activity
 
 from .models import Conversation
 
@@ -18,12 +18,16 @@ class ActivityConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.conversations = {}  # id -> {title, url}: what the page shows for a process
-        await self.channel_layer.group_add(GROUP, self.channel_name)
+        await self.channel_layer.group_add(activity.GROUP, self.channel_name)
+        activity.watch()
+        self.watching = True
         await self.accept()
-        await self.send_json(await self._with_conversations(snapshot()))
+        await self.send_json(await self._with_conversations(activity.snapshot()))
 
     async def disconnect(self, code):
-        await self.channel_layer.group_discard(GROUP, self.channel_name)
+        await self.channel_layer.group_discard(activity.GROUP, self.channel_name)
+        if getattr(self, "watching", False):
+            activity.unwatch()
 
     async def activity_event(self, message):
         await self.send_json(await self._with_conversations(message["data"]))

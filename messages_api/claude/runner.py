@@ -69,7 +69,8 @@ class Turn:
 
     async def next(self, timeout=None):
         """The next SDK message; TurnEnded after the last; the CLI's exception if it failed."""
-        item = await asyncio.wait_for(self._inbox.get(), timeout)
+        async with asyncio.timeout(timeout):  # not wait_for: on 3.11 it makes a task per message
+            item = await self._inbox.get()
         if isinstance(item, BaseException):
             raise item
         return item

@@ -6,12 +6,16 @@ For an upstream delay of 0 and 0.3 s, the median and p90 time to the first text 
 (each request 1 s after the one before, as a person's are):
 (a) a new conversation, cold; (b) a new conversation on a warm spare; (c) the next turn
 on the live process; (d) the next turn by a cold resume; (e) a new CLI per request via
-the SDK's query() (what spawn-per-request proxies do). Then (f) 50 concurrent streams
+the SDK's query() (what spawn-per-request proxies do); and what the CLI alone takes, the
+floor under (b) and (c): (g) a warmed-up process's first turn and (h) its next turn, driven
+by the proxy's own runner with no HTTP, Django or database in between. Then (f) 50 concurrent streams
 over 10 conversations, for the proxy and for query() per request: errors, arrival
 order, peak CLI processes, peak memory; and the proxy's idle memory afterwards.
 """
 
 import asyncio
+import contextlib
+import logging
 import os
 import statistics
 import sys
@@ -28,6 +32,8 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 from claude_agent_sdk import ClaudeAgentOptions, StreamEvent, query  # noqa: E402
 
+from messages_api.claude.runner import ClaudeProcess, TurnEnded  # noqa: E402
+from messages_api.prompt import user_message  # noqa: E402
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
 from tests.upstream import replies  # noqa: E402
 from tests.upstream.server import FakeUpstream  # noqa: E402
@@ -112,6 +118,49 @@ async def sdk_first_delta(env, workdir, prompt, pause=0.0):
     return first
 
 
+class Said(logging.Handler):
+    """Wakes the bench when the runner logs `text` (a process warmed up)."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.text, self.event = text, asyncio.Event()
+
+    def emit(self, record):
+        if self.text in record.getMessage():
+            self.event.set()
+
+
+async def cli_alone(env, workdir, samples):
+    """(g) and (h): the first turn of a warmed-up process (a spare's) and the next turn
+    (a live one's), each `PAUSE` after the one before, through runner.ClaudeProcess."""
+    first, following = [], []
+    warmed, runner_log = Said("warmed up"), logging.getLogger("claude_proxy.runner")
+    runner_log.setLevel(logging.INFO)
+    runner_log.addHandler(warmed)
+    for number in range(samples):
+        options = ClaudeAgentOptions(
+            model="sonnet", tools=[], env=env, cwd=workdir, system_prompt=SYSTEM,
+            include_partial_messages=True, permission_mode="default", plugins=[],
+        )  # fmt: skip
+        warmed.event.clear()
+        process = ClaudeProcess(options, warm_up=True).start()
+        await asyncio.wait_for(warmed.event.wait(), 30)
+        for times in (first, following):
+            await asyncio.sleep(PAUSE)
+            started, turn = time.perf_counter(), process.submit(user_message(f"alone {number}"))
+            while True:
+                message = await turn.next(timeout=30)
+                if isinstance(message, StreamEvent) and message.event.get("delta", {}).get("type") == "text_delta":
+                    times.append(time.perf_counter() - started)
+                    break
+            with contextlib.suppress(TurnEnded):
+                while True:
+                    await turn.next(timeout=30)
+        process.close()
+    runner_log.removeHandler(warmed)
+    return first, following
+
+
 def concurrent_proxy(proxy):
     """50 streams over 10 conversations at once (arrival order is a test's business:
     tests/test_arrival_order.py); (errors, watcher)."""
@@ -178,6 +227,9 @@ def main(samples):
                     asyncio.run(sdk_first_delta(sdk_env, workdir, f"sdk {number}", PAUSE)) for number in range(samples)
                 ],
             }
+            alone_first, alone_next = asyncio.run(cli_alone(sdk_env, workdir, samples))
+            rows[delay]["(g) CLI alone, warmed first turn"] = alone_first
+            rows[delay]["(h) CLI alone, next turn"] = alone_next
         finally:
             cold.stop()
             warm.stop()
@@ -203,6 +255,8 @@ def main(samples):
         spare, live = summary(measured["(b) new conversation, warm spare"])[0], summary(measured["(c) next turn, live process"])[0]
         cold_new, resumed = summary(measured["(a) new conversation, cold"])[0], summary(measured["(d) next turn, cold resume"])[0]
         print(f"  cold / spare: {cold_new / spare:.1f}x   resume / live: {resumed / live:.1f}x")
+        alone_first, alone_next = summary(measured["(g) CLI alone, warmed first turn"])[0], summary(measured["(h) CLI alone, next turn"])[0]
+        print(f"  the proxy's share: spare (b) - (g) = {spare - alone_first:+.0f} ms   live (c) - (h) = {live - alone_next:+.0f} ms")
     print("\n(f) 50 concurrent streams over 10 conversations, upstream delay 300 ms")
     print(f"  proxy:             errors {len(errors)}, peak CLI processes {watched.peak_processes}, peak memory {watched.peak_mb} MB")
     print(f"  query() per request: errors {len(sdk_errors)}, peak CLI processes {sdk_watched.peak_processes}, peak memory {sdk_watched.peak_mb} MB")

@@ -12,6 +12,8 @@ FORBIDDEN = 4403
 
 
 class ActivityConsumer(AsyncJsonWebsocketConsumer):
+    watching = False  # counted among the live pages (activity.watch) until it disconnects
+
     async def connect(self):
         user = self.scope.get("user")
         if not (user and user.is_active and user.is_staff):
@@ -26,7 +28,7 @@ class ActivityConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(activity.GROUP, self.channel_name)
-        if getattr(self, "watching", False):
+        if self.watching:
             activity.unwatch()
 
     async def activity_event(self, message):

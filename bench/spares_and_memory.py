@@ -7,14 +7,16 @@ For an upstream delay of 0 and 0.3 s, the median and p90 time to the first text 
 (a) a new conversation, cold; (b) a new conversation on a warm spare; (c) the next turn
 on the live process; (d) the next turn by a cold resume; (e) a new CLI per request via
 the SDK's query() (what spawn-per-request proxies do); and what the CLI alone takes, the
-floor under (b) and (c): (g) a warmed-up process's first turn and (h) its next turn, driven
-by the proxy's own runner with no HTTP, Django or database in between. Then (f) 50 concurrent streams
-over 10 conversations, for the proxy and for query() per request: errors, arrival
-order, peak CLI processes, peak memory; and the proxy's idle memory afterwards.
+floor under (b) and (c): (g) a warmed-up process's first turn and (h) its next turn, with
+the proxy's options, driven by its own runner with no HTTP or database in between. Then
+(f) 50 concurrent streams over 10 conversations, for the proxy and for query() per
+request: errors, arrival order, peak CLI processes, peak memory; and the proxy's idle
+memory afterwards.
 """
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import statistics
@@ -32,7 +34,7 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 from claude_agent_sdk import ClaudeAgentOptions, StreamEvent, query  # noqa: E402
 
-from messages_api.claude.runner import ClaudeProcess, TurnEnded  # noqa: E402
+from messages_api.claude.runner import ClaudeProcess, TurnEnded, any_process_ended, running_processes  # noqa: E402
 from messages_api.prompt import user_message  # noqa: E402
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
 from tests.upstream import replies  # noqa: E402
@@ -130,20 +132,33 @@ class Said(logging.Handler):
             self.event.set()
 
 
-async def cli_alone(env, workdir, samples):
+def proxy_options():
+    """The options the proxy starts the CLI with for the bench's requests (its transcript
+    mirror left out: it writes after the answer). Settings come from the environment."""
+    import django
+    from django.apps import apps
+
+    if not apps.ready:  # once: each setup() configures logging anew
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proxy_project.settings")
+        django.setup()
+    from messages_api.claude.options import build_options
+    from messages_api.schemas import parse_messages_request
+
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 64, "system": SYSTEM, "messages": [{"role": "user", "content": "-"}]}
+    return build_options(parse_messages_request(json.dumps(body).encode(), "application/json"))
+
+
+async def cli_alone(samples):
     """(g) and (h): the first turn of a warmed-up process (a spare's) and the next turn
     (a live one's), each `PAUSE` after the one before, through runner.ClaudeProcess."""
     first, following = [], []
+    proxy_options()  # Django's logging set up before the bench listens to the runner's
     warmed, runner_log = Said("warmed up"), logging.getLogger("claude_proxy.runner")
     runner_log.setLevel(logging.INFO)
     runner_log.addHandler(warmed)
     for number in range(samples):
-        options = ClaudeAgentOptions(
-            model="sonnet", tools=[], env=env, cwd=workdir, system_prompt=SYSTEM,
-            include_partial_messages=True, permission_mode="default", plugins=[],
-        )  # fmt: skip
         warmed.event.clear()
-        process = ClaudeProcess(options, warm_up=True).start()
+        process = ClaudeProcess(proxy_options(), warm_up=True).start()
         await asyncio.wait_for(warmed.event.wait(), 30)
         for times in (first, following):
             await asyncio.sleep(PAUSE)
@@ -157,6 +172,8 @@ async def cli_alone(env, workdir, samples):
                 while True:
                     await turn.next(timeout=30)
         process.close()
+        while process in running_processes():
+            await any_process_ended()
     runner_log.removeHandler(warmed)
     return first, following
 
@@ -212,6 +229,7 @@ def main(samples):
     env = cli_test_env(upstream.url, home)
     data = Path(os.environ["CLAUDE_PROXY_DATA_DIR"])
     sdk_env, workdir = {**os.environ, **env}, str(home / "work")
+    os.environ.update(env)  # for the proxy's settings, which (g) and (h) build options from
     rows = {}
     for delay in (0.0, 0.3):
         upstream.default_reply = lambda delay=delay: replies.text("Hello from the fake upstream.", hang=delay)
@@ -227,7 +245,7 @@ def main(samples):
                     asyncio.run(sdk_first_delta(sdk_env, workdir, f"sdk {number}", PAUSE)) for number in range(samples)
                 ],
             }
-            alone_first, alone_next = asyncio.run(cli_alone(sdk_env, workdir, samples))
+            alone_first, alone_next = asyncio.run(cli_alone(samples))
             rows[delay]["(g) CLI alone, warmed first turn"] = alone_first
             rows[delay]["(h) CLI alone, next turn"] = alone_next
         finally:
@@ -256,7 +274,7 @@ def main(samples):
         cold_new, resumed = summary(measured["(a) new conversation, cold"])[0], summary(measured["(d) next turn, cold resume"])[0]
         print(f"  cold / spare: {cold_new / spare:.1f}x   resume / live: {resumed / live:.1f}x")
         alone_first, alone_next = summary(measured["(g) CLI alone, warmed first turn"])[0], summary(measured["(h) CLI alone, next turn"])[0]
-        print(f"  the proxy's share: spare (b) - (g) = {spare - alone_first:+.0f} ms   live (c) - (h) = {live - alone_next:+.0f} ms")
+        print(f"  over the CLI alone: spare (b) - (g) = {spare - alone_first:+.0f} ms   live (c) - (h) = {live - alone_next:+.0f} ms")
     print("\n(f) 50 concurrent streams over 10 conversations, upstream delay 300 ms")
     print(f"  proxy:             errors {len(errors)}, peak CLI processes {watched.peak_processes}, peak memory {watched.peak_mb} MB")
     print(f"  query() per request: errors {len(sdk_errors)}, peak CLI processes {sdk_watched.peak_processes}, peak memory {sdk_watched.peak_mb} MB")

@@ -1,13 +1,15 @@
-"""An optional shared key for the API (CLAUDE_PROXY_API_KEY)."""
+"""An optional shared key for the API and /metrics (CLAUDE_PROXY_API_KEY)."""
 
 import hmac
 
 from django.conf import settings
 
 from .errors import ApiError
-from .request_log import AsyncMiddleware
+from .middleware import AsyncMiddleware
 
-PROTECTED_PREFIXES = ("/v1/", "/messages")
+# /metrics is open like /health unless a key is set: then it takes the key as /v1/* does.
+PROTECTED_PREFIXES = ("/v1/", "/messages", "/metrics")
+WRONG_KEY = ApiError(401, "authentication_error", "Invalid or missing API key (x-api-key or Authorization: Bearer)")
 
 
 def presented_key(request):
@@ -17,15 +19,18 @@ def presented_key(request):
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def has_key(request):
+    """Whether the request may pass: no key is configured, or it presents that key."""
+    expected = settings.CLAUDE_PROXY_API_KEY
+    return not expected or hmac.compare_digest(presented_key(request).encode(), expected.encode())
+
+
 class ApiKeyMiddleware(AsyncMiddleware):
-    """Refuses /v1/* and /messages without the configured key; health stays open."""
+    """Refuses the protected paths without the configured key; health stays open."""
 
     async def __call__(self, request):
-        expected = settings.CLAUDE_PROXY_API_KEY
-        if expected and request.path.startswith(PROTECTED_PREFIXES):
-            if not hmac.compare_digest(presented_key(request).encode(), expected.encode()):
-                error = ApiError(401, "authentication_error", "Invalid or missing API key (x-api-key or Authorization: Bearer)")
-                if record := getattr(request, "record", None):
-                    record.fail(error)
-                return error.response()
+        if request.path.startswith(PROTECTED_PREFIXES) and not has_key(request):
+            if record := getattr(request, "record", None):
+                record.fail(WRONG_KEY)
+            return WRONG_KEY.response()
         return await self.get_response(request)

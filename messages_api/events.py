@@ -15,10 +15,9 @@ from claude_agent_sdk import (
     ToolUseBlock,
 )
 
+from .claude import mcp_names
 from .claude.internal_tools import SERVER_NAME
 from .errors import classify
-
-INTERNAL_PREFIX = f"mcp__{SERVER_NAME}__"
 
 def block_dict(block):
     """An SDK content block as the API's dict, or None for what a client never sees."""
@@ -59,9 +58,9 @@ class Translation:
         elif isinstance(message, AssistantMessage) and message.parent_tool_use_id is None:
             self.last_entry = message.uuid or self.last_entry
             self.internal_calls += [
-                {"id": block.id, "name": block.name.removeprefix(INTERNAL_PREFIX), "input": block.input}
+                {"id": block.id, "name": name, "input": block.input}
                 for block in message.content
-                if isinstance(block, ToolUseBlock) and block.name.startswith(INTERNAL_PREFIX)
+                if isinstance(block, ToolUseBlock) and (name := mcp_names.tool_of(SERVER_NAME, block.name))
             ]
             blocks = [block_dict(block) for block in message.content]
             return self.filter.feed_message(message.message_id, [b for b in blocks if b], message.stop_reason)

@@ -9,7 +9,12 @@ it would imitate. The user messages after the last assistant message are the pro
 
 import uuid
 
+from claude_agent_sdk import project_key_for_directory
 from claude_agent_sdk._cli_version import __cli_version__
+from django.conf import settings
+from django.utils import timezone
+
+from sessions_admin.store import DjangoSessionStore
 
 from .prompt import api_blocks
 
@@ -79,3 +84,11 @@ def transcript(messages, *, session_id, cwd, model, now):
         )
         parent = entry_id
     return entries
+
+
+async def seed_session(history, params):
+    """A new Claude session holding `history` (client messages): (its id, its last entry)."""
+    session_id, workdir = str(uuid.uuid4()), settings.CLAUDE_PROXY_WORKDIR
+    entries = transcript(history, session_id=session_id, cwd=workdir, model=params.model, now=timezone.now())
+    await DjangoSessionStore().append({"project_key": project_key_for_directory(workdir), "session_id": session_id}, entries)
+    return session_id, entries[-1]["uuid"]

@@ -1,4 +1,9 @@
-"""Every request to the proxy is written to the request log, streamed ones when they end."""
+"""Every request to the proxy is written to the request log, streamed ones when they end.
+
+The log row is completed here, after the response: from the request's turn, once that
+turn has ended (`ClientTurn.end`, which a response dropped unread has not reached), and
+from the response itself.
+"""
 
 import logging
 import re
@@ -6,13 +11,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from asgiref.sync import markcoroutinefunction
 from django.conf import settings
 
-from sessions_admin import metrics
-from sessions_admin.services import record_request
+from sessions_admin.models import RequestLog
 
-from . import activity
+from . import activity, metrics
+from .middleware import AsyncMiddleware
 
 log = logging.getLogger("claude_proxy.requests")
 
@@ -52,7 +56,10 @@ class RequestRecord:
     usage: dict = field(default_factory=dict)
     tool_calls: list = field(default_factory=list)
     tool_results: list = field(default_factory=list)
-    _before_save: list = field(default_factory=list)
+    outcome: str = ""
+    lineage: str = ""
+    # The turn answering this request (client_turn.ClientTurn), once one has started.
+    turn: object = None
 
     @classmethod
     def begin(cls, request):
@@ -83,28 +90,24 @@ class RequestRecord:
         self.error_message = error.message
         self.stderr_tail = stderr
 
-    def before_save(self, callback):
-        """Await `callback()` before the record is saved (it may still change the record)."""
-        self._before_save.append(callback)
+    def take(self, outcome):
+        """What the request's turn stated when it ended (a client_turn.Outcome)."""
+        self.outcome, self.lineage = outcome.kind, outcome.lineage
+        self.claude_session_id = outcome.claude_session_id or self.claude_session_id
+        self.queue_wait_ms = outcome.queue_wait_ms
+        self.usage = outcome.usage or {}
+        self.tool_calls = [*outcome.tool_calls, *({**call, "internal": True} for call in outcome.internal_calls)]
+        self.tool_results = list(outcome.tool_results)
+        if outcome.error is not None:
+            self.fail(outcome.error, outcome.stderr)
 
     async def save(self):
-        for callback in self._before_save:
-            await callback()
+        if self.turn is not None:
+            self.take(await self.turn.end())
         self.duration_ms = _ms_since(self.started)
         activity.announce("error" if self.error_type else "end", self)
         metrics.observe(self)
-        await record_request(self)
-
-
-class AsyncMiddleware:
-    """Middleware for the async stack only: a sync one would push the views into threads."""
-
-    async_capable = True
-    sync_capable = False
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        markcoroutinefunction(self)
+        await RequestLog.objects.arecord(self)
 
 
 class RequestLogMiddleware(AsyncMiddleware):
@@ -124,6 +127,8 @@ class RequestLogMiddleware(AsyncMiddleware):
             response.streaming_content = self._save_after(response.streaming_content, record)
         else:
             await record.save()
+            if record.claude_session_id and "X-Claude-Session-ID" not in response:
+                response["X-Claude-Session-ID"] = record.claude_session_id
         return response
 
     async def _save_after(self, content, record):

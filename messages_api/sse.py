@@ -8,10 +8,9 @@ indices contiguous from 0, one message_delta and one message_stop at the end.
 import copy
 import json
 
+from .claude import mcp_names
 from .stops import StopSequences
 
-PING = b": ping\n\n"
-INTERNAL_TOOL_PREFIX = "mcp__"
 TOOL_BLOCKS = ("tool_use", "server_tool_use")
 THINKING_BLOCKS = ("thinking", "redacted_thinking")
 
@@ -22,12 +21,7 @@ def _text_delta(index, text):
 
 def hide_internal_tools(name):
     """The default tool routing: the proxy's own MCP tools are hidden, others shown."""
-    return None if name.startswith(INTERNAL_TOOL_PREFIX) else name
-
-
-def frame(event):
-    """One event as SSE bytes: `event: TYPE` and its JSON on one `data:` line."""
-    return f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
+    return None if mcp_names.is_mcp(name) else name
 
 
 USAGE_KEYS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
@@ -63,7 +57,7 @@ class EventFilter:
     Pure: no I/O, so every sequence of internal turns can be tested as data.
     `tool_routing(name)` gives a tool block's name as the client sees it, or None to
     hide the block. A response ends one of three ways: `finish` (the CLI's turn is
-    over), `fail`, or paused: a model turn stopped on tool calls shown to the client
+    over), `close` (it failed), or paused: a model turn stopped on tool calls shown to the client
     (`paused_on` then holds their ids) while the CLI waits for their results.
     """
 
@@ -221,7 +215,7 @@ class EventFilter:
             "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence},
             "usage": self.usage,
         }
-        return [*self._close_open(), delta, {"type": "message_stop"}]
+        return [*self.close(), delta, {"type": "message_stop"}]
 
     @property
     def usage(self):
@@ -276,7 +270,7 @@ class EventFilter:
         # waits for the results the client's next request brings.
         self.paused_on = tuple(self._turn_tool_ids)
         delta = {**copy.deepcopy(self._last_delta), "usage": self.usage}
-        return [*self._close_open(), delta, {"type": "message_stop"}]
+        return [*self.close(), delta, {"type": "message_stop"}]
 
     def abandon(self):
         """The CLI gave up the model turn in progress to ask again: its blocks are void,
@@ -293,7 +287,8 @@ class EventFilter:
         withdrawn, self._withdrawn = self._withdrawn, []
         return withdrawn
 
-    def _close_open(self):
+    def close(self):
+        """Stop the blocks still open: the answer fails here (the caller sends the error)."""
         closing = [{"type": "content_block_stop", "index": index} for index in self._open]
         self._open.clear()
         return closing
@@ -312,11 +307,7 @@ class EventFilter:
             delta["delta"]["stop_reason"] = stop_reason
         if self.usage or usage:
             delta["usage"] = {**delta.get("usage", {}), **(self.usage or _usage(usage))}
-        return [*self._close_open(), delta, {"type": "message_stop"}]
-
-    def fail(self, envelope):
-        """Close any open block, then the error event; the stream ends after it."""
-        return [*self._close_open(), envelope]
+        return [*self.close(), delta, {"type": "message_stop"}]
 
 
 class MessageBuilder:

@@ -1,19 +1,18 @@
-"""The Anthropic-compatible HTTP API: parse, hand to a service, respond."""
+"""The HTTP API: parse the request in its wire format, hold the conversation, start a
+turn or resume the paused one, respond in the same wire format."""
 
 import functools
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import catalog
+from .conversations import hold_conversation
 from .errors import ApiError, invalid_request
 from .health import auth_status, health_report, readiness
-from .schemas import parse_messages_request
 from .token_count import count_input_tokens
-from .turns import start_turn
+from .wire import anthropic
 
 
 def api_endpoint(*methods):
@@ -41,39 +40,26 @@ def _error_response(request, error):
     if record is not None and not record.error_type:
         record.fail(error)
     response = error.response()
-    if record is not None and record.claude_session_id:
-        response["X-Claude-Session-ID"] = record.claude_session_id
     if error.status == 405:
         response["Allow"] = ", ".join(getattr(request, "allowed_methods", ("POST",)))
     return response
 
 
-def _request_body(request):
-    try:
-        return request.body
-    except RequestDataTooBig:
-        limit = settings.CLAUDE_PROXY_MAX_BODY_BYTES
-        raise invalid_request(f"body: the request is larger than the limit of {limit} bytes") from None
-
-
 @api_endpoint("POST")
 async def create_message(request):
-    params = parse_messages_request(_request_body(request), request.headers.get("content-type", ""))
-    request.record.describe(params)
-    turn = await start_turn(params, request.record, request.headers)
-    if params.stream:
-        return StreamingHttpResponse(
-            turn.sse(),
-            content_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **turn.headers},
-        )
-    return JsonResponse(await turn.message(), headers=turn.headers)
+    ask = anthropic.parse(request)
+    conversation = await hold_conversation(ask)
+    if conversation.answers_paused_turn:
+        turn = await conversation.resume()
+    else:
+        turn = await conversation.start()
+    return await anthropic.respond(ask, turn)
 
 
 @api_endpoint("POST")
 async def count_tokens(request):
     # Validated as /v1/messages is, so a request it would refuse is refused here too.
-    params = parse_messages_request(_request_body(request), request.headers.get("content-type", ""))
+    params = anthropic.parse_params(request)
     request.record.model = params.model
     return JsonResponse({"input_tokens": count_input_tokens(params.model_dump(mode="json", exclude_none=True))})
 

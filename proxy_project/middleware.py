@@ -5,7 +5,7 @@ from django.conf import settings
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 
-from messages_api.request_log import AsyncMiddleware
+from messages_api.middleware import AsyncMiddleware
 
 ADMIN_PREFIX = "/admin/"
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from sessions_admin.metrics import metrics_view
+from messages_api.metrics import metrics_view
 from sessions_admin.views import dashboard_data, dashboard_page, live_activity
 
 urlpatterns = [

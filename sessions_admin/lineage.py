@@ -102,7 +102,7 @@ def _common_prefix(stored, incoming):
     return length
 
 
-def classify(stored_hashes, stored_reply, messages, hashes=None):
+def trace(stored_hashes, stored_reply, messages, hashes=None):
     """How `messages` relate to the history the Claude session holds.
 
     Only a continuation (the same history, Claude's last answer as it gave it, then

@@ -1,10 +1,10 @@
 from datetime import timezone as dt_timezone
 
-from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .lineage import LINEAGE_KINDS
+from .lineage import LINEAGE_KINDS, reply_digest
 
 # The `type` of the Anthropic error envelope, plus what only the proxy sees.
 ERROR_TYPES = (
@@ -21,12 +21,31 @@ ERROR_TYPES = (
 )
 
 
+class TurnOutcome(models.TextChoices):
+    """How a request's turn ended; it alone decides what happens to the CLI process
+    (kept, paused on tool calls, stopped) and what the conversation holds next."""
+
+    ANSWERED = "answered", "Answered"
+    FAILED = "failed", "Failed"
+    CLIENT_GONE = "client_gone", "Client gone"
+    AWAITING_TOOL_RESULT = "awaiting_tool_result", "Waiting for tool results"
+
+
+USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+
+
 class RequestLogQuerySet(models.QuerySet):
     def failed(self):
         return self.exclude(error_type="")
 
     def older_than(self, cutoff):
         return self.filter(created__lt=cutoff)
+
+    async def arecord(self, record):
+        """Store one finished request (messages_api.request_log.RequestRecord)."""
+        usage = {field: int(record.usage.get(field) or 0) for field in USAGE_FIELDS}
+        fields = {field: getattr(record, field) for field in RECORDED_FIELDS}
+        return await self.acreate(**fields, **usage)
 
 
 class HourField(models.DateTimeField):
@@ -65,6 +84,9 @@ class RequestLog(models.Model):
     # ({tool_use_id, is_error}).
     tool_calls = models.JSONField(default=list, blank=True)
     tool_results = models.JSONField(default=list, blank=True)
+    # How the request's turn ended, and how its history related to the conversation's.
+    outcome = models.CharField(max_length=24, blank=True, choices=TurnOutcome.choices)
+    lineage = models.CharField(max_length=20, blank=True, choices=LINEAGE_KINDS)
     ttfb_ms = models.PositiveIntegerField(null=True)
     duration_ms = models.PositiveIntegerField(null=True)
     input_tokens = models.PositiveIntegerField(default=0)
@@ -96,6 +118,14 @@ class RequestLog(models.Model):
         return f"{self.method} {self.endpoint} {self.status} ({self.request_id})"
 
 
+# What a RequestRecord hands over as it is (usage is summed up field by field).
+RECORDED_FIELDS = (
+    "request_id", "method", "endpoint", "model", "stream", "status", "error_type", "error_message",
+    "stderr_tail", "claude_session_id", "client", "queue_wait_ms", "tool_calls", "tool_results",
+    "outcome", "lineage", "ttfb_ms", "duration_ms",
+)  # fmt: skip
+
+
 TITLE_CHARS = 80
 
 KEY_KINDS = (
@@ -105,10 +135,18 @@ KEY_KINDS = (
 
 CONVERSATION_STATUSES = (
     ("ready", "Ready"),
-    ("answering", "Answering"),
     ("awaiting_tool_result", "Waiting for tool results"),
     ("failed", "Last turn failed"),
 )
+
+
+def title_of(text):
+    """The opening words of a message, on one line, cut at a word within TITLE_CHARS."""
+    words = " ".join(str(text or "").split())
+    if len(words) <= TITLE_CHARS:
+        return words
+    cut = words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] or words[: TITLE_CHARS - 1]
+    return cut + "…"
 
 
 class ConversationQuerySet(models.QuerySet):
@@ -142,8 +180,20 @@ class ConversationQuerySet(models.QuerySet):
     def clear_expired(self, now=None):
         return self.expired(now).clear()
 
-    async def aclear_expired(self, now=None):
-        return await sync_to_async(self.clear_expired)(now)
+    async def afind_or_start(self, key_kind, key, scope, *, model, workdir, title=""):
+        """The conversation under this key; a new one is titled by its first user message."""
+        conversation, _ = await self.aget_or_create(
+            key_kind=key_kind,
+            key=key,
+            scope=scope,
+            defaults={
+                "model": model,
+                "workdir": workdir,
+                "title": title_of(title),
+                "expires_at": timezone.now() + settings.CLAUDE_PROXY_SESSION_TTL,
+            },
+        )
+        return conversation
 
 
 class Conversation(models.Model):
@@ -197,6 +247,36 @@ class Conversation(models.Model):
     @property
     def is_expired(self):
         return self.expires_at < timezone.now()
+
+    async def arecord_turn(self, outcome, *, message_hashes, lineage):
+        """Write what a turn left, from its outcome alone (a client_turn.Outcome).
+
+        Answered, or paused on the client's tool calls: the conversation holds the
+        request's messages (`message_hashes`) and the answer, and waits for the results
+        of the calls it paused on, which Claude's transcript holds up to `resume_at`.
+        Failed or cut off: what the Claude session holds is unknown, so the next request
+        starts a fresh session with the client's whole history.
+        """
+        kept = outcome.kind in (TurnOutcome.ANSWERED, TurnOutcome.AWAITING_TOOL_RESULT)
+        waiting_on = [call for call in outcome.tool_calls if call["id"] in outcome.paused_on] if kept else []
+        if kept and outcome.claude_session_id and outcome.claude_session_id != self.claude_session_id:
+            self.previous_session_id = self.claude_session_id
+            self.claude_session_id = outcome.claude_session_id
+        if kept:
+            self.model = outcome.model
+            self.message_count = len(message_hashes)
+        self.message_hashes = message_hashes if kept else []
+        self.reply_digest = reply_digest(outcome.reply) if kept else ""
+        self.last_lineage = lineage
+        self.pending_tool_calls = waiting_on
+        self.status = "awaiting_tool_result" if waiting_on else ("ready" if kept else "failed")
+        self.waiting_since = timezone.now() if waiting_on else None
+        self.resume_at = outcome.resume_at if waiting_on else ""
+        now = timezone.now()
+        self.request_count += 1
+        self.last_used = now
+        self.expires_at = now + settings.CLAUDE_PROXY_SESSION_TTL
+        await self.asave()
 
 
 class TranscriptEntryQuerySet(models.QuerySet):

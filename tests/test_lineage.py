@@ -1,9 +1,9 @@
-"""message_hash, reply_digest and classify: how a request's history relates to the Claude session's."""
+"""message_hash, reply_digest and trace: how a request's history relates to the Claude session's."""
 
 
 import pytest
 
-from sessions_admin.lineage import LINEAGE_KINDS, Lineage, classify, message_hash, reply_digest
+from sessions_admin.lineage import LINEAGE_KINDS, Lineage, trace, message_hash, reply_digest
 from tests.helpers import assistant, sha256, user
 
 
@@ -153,46 +153,46 @@ def test_it_digests_a_reply_without_text_or_tool_calls_as_the_empty_string():
     assert reply_digest([{"type": "thinking", "thinking": "Hmm", "signature": "sig"}]) == sha256("")
 
 
-# classify
+# trace
 
 
 def test_it_calls_a_request_new_when_nothing_is_stored():
-    assert classify([], None, STORED) == Lineage("new", first_new=0)
+    assert trace([], None, STORED) == Lineage("new", first_new=0)
 
 
 def test_it_calls_a_request_new_when_nothing_is_stored_even_with_a_stored_reply():
-    assert classify([], STORED_REPLY, STORED) == Lineage("new", first_new=0)
+    assert trace([], STORED_REPLY, STORED) == Lineage("new", first_new=0)
 
 
 def test_it_continues_when_the_client_sends_the_history_the_echoed_reply_and_one_new_message():
     messages = [*STORED, assistant(REPLY), user("And a third")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
 
 
 def test_it_continues_when_the_new_message_is_a_tool_result_plus_text():
     messages = [*STORED, assistant(REPLY), tool_result_then_text("toolu_1", "file contents", "Use this")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
 
 
 def test_it_continues_from_the_same_index_when_several_new_messages_follow_the_echo():
     messages = [*STORED, assistant(REPLY), user("And a third"), assistant("Sure: ..."), user("And a fourth")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
 
 
 def test_it_continues_when_the_echoed_reply_differs_only_in_surrounding_whitespace():
     messages = [*STORED, assistant(f"  {REPLY}\n"), user("And a third")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
 
 
 def test_it_continues_when_the_echoed_reply_drops_the_thinking_block():
     stored_reply = reply_digest([{"type": "thinking", "thinking": "Hmm", "signature": "sig"}, {"type": "text", "text": REPLY}])
     messages = [*STORED, assistant(REPLY), user("And a third")]
 
-    assert classify(STORED_HASHES, stored_reply, messages) == Lineage("continuation", first_new=4)
+    assert trace(STORED_HASHES, stored_reply, messages) == Lineage("continuation", first_new=4)
 
 
 def test_it_continues_when_the_client_adds_cache_control_to_old_messages():
@@ -202,80 +202,80 @@ def test_it_continues_when_the_client_adds_cache_control_to_old_messages():
     ]
     messages = [*marked, assistant(REPLY), user("And a third")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
 
 
 def test_it_continues_a_one_message_history():
     stored = [user("Write a haiku")]
     messages = [*stored, assistant(REPLY), user("Another one")]
 
-    assert classify(hashes(stored), STORED_REPLY, messages) == Lineage("continuation", first_new=2)
+    assert trace(hashes(stored), STORED_REPLY, messages) == Lineage("continuation", first_new=2)
 
 
 def test_it_calls_the_same_messages_again_a_retry():
-    assert classify(STORED_HASHES, STORED_REPLY, list(STORED)) == Lineage("retry", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, list(STORED)) == Lineage("retry", first_new=0)
 
 
 def test_it_calls_an_edit_when_the_echoed_reply_text_differs():
     messages = [*STORED, assistant("Snow on the oak"), user("And a third")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("edit", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("edit", first_new=0)
 
 
 def test_it_calls_an_edit_when_the_echo_matches_but_nothing_follows_it():
     messages = [*STORED, assistant(REPLY)]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("edit", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("edit", first_new=0)
 
 
 def test_it_calls_an_edit_when_the_message_after_the_history_is_a_user_message():
     messages = [*STORED, user(REPLY), user("And a third")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("edit", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("edit", first_new=0)
 
 
 def test_it_calls_an_edit_when_no_reply_is_stored():
     messages = [*STORED, assistant(REPLY), user("And a third")]
 
-    assert classify(STORED_HASHES, None, messages) == Lineage("edit", first_new=0)
+    assert trace(STORED_HASHES, None, messages) == Lineage("edit", first_new=0)
 
 
 def test_it_calls_a_changed_first_message_a_compaction():
     messages = [user("Summary of the conversation so far: two haiku."), assistant("Ok."), user("Another one")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("compaction", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("compaction", first_new=0)
 
 
 def test_it_calls_a_shorter_changed_history_a_compaction_when_the_first_message_differs():
     messages = [user("Summary of the conversation so far.")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("compaction", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("compaction", first_new=0)
 
 
 def test_it_calls_a_history_cut_shorter_after_a_matching_prefix_an_undo():
-    assert classify(STORED_HASHES, STORED_REPLY, STORED[:1]) == Lineage("undo", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, STORED[:1]) == Lineage("undo", first_new=0)
 
 
 def test_it_calls_a_history_cut_by_the_last_message_an_undo():
-    assert classify(STORED_HASHES, STORED_REPLY, STORED[:2]) == Lineage("undo", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, STORED[:2]) == Lineage("undo", first_new=0)
 
 
 def test_it_calls_a_replaced_last_user_message_of_the_same_length_an_undo():
     messages = [*STORED[:2], user("A limerick instead")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("undo", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("undo", first_new=0)
 
 
 def test_it_calls_a_changed_middle_message_with_more_messages_after_an_edit():
     messages = [STORED[0], assistant("Leaves fell..."), STORED[2], assistant(REPLY), user("And a third")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("edit", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("edit", first_new=0)
 
 
 def test_it_calls_a_replaced_last_user_message_followed_by_more_an_edit():
     messages = [*STORED[:2], user("A limerick instead"), assistant(REPLY), user("And a third")]
 
-    assert classify(STORED_HASHES, STORED_REPLY, messages) == Lineage("edit", first_new=0)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("edit", first_new=0)
 
 
 # Lineage

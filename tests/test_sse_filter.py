@@ -1,6 +1,7 @@
 """The filter between the CLI's stream events and the client's: one Anthropic message."""
 
-from messages_api.sse import PING, EventFilter, MessageBuilder, frame
+from messages_api.sse import EventFilter, MessageBuilder
+from messages_api.wire.anthropic import PING_BYTES, frame
 
 CLIENT_MODEL = "claude-sonnet-4-5-20250929"
 
@@ -279,16 +280,12 @@ def test_it_closes_open_blocks_before_the_error_envelope_on_failure():
             tool_start(2, "get_weather"),
         ],
     )
-    envelope = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-
-    assert event_filter.fail(envelope) == [block_stop(1), block_stop(2), envelope]
+    assert event_filter.close() == [block_stop(1), block_stop(2)]
     assert event_filter.finish() == [closing_delta("end_turn", output_tokens=1), {"type": "message_stop"}]
 
 
-def test_it_returns_only_the_envelope_on_failure_with_no_open_block():
-    envelope = {"type": "error", "error": {"type": "api_error", "message": "boom"}}
-
-    assert EventFilter(CLIENT_MODEL).fail(envelope) == [envelope]
+def test_it_closes_nothing_when_no_block_is_open():
+    assert EventFilter(CLIENT_MODEL).close() == []
 
 
 def test_it_drops_events_of_unknown_type():
@@ -318,7 +315,7 @@ def test_it_frames_an_event_as_exact_sse_bytes():
 
 
 def test_it_pings_with_an_sse_comment():
-    assert PING == b": ping\n\n"
+    assert PING_BYTES == b": ping\n\n"
 
 
 def build(events):

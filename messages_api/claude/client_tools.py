@@ -17,20 +17,20 @@ from collections import deque
 from claude_agent_sdk import HookMatcher, SdkMcpTool, create_sdk_mcp_server
 from django.conf import settings
 
+from . import mcp_names
 from .agents import SubagentCalls
 
 SERVER_NAME = "client"
-PREFIX = f"mcp__{SERVER_NAME}__"
 MEDIA_TYPES = ("image",)
 
 
 def cli_name(name):
-    return PREFIX + name
+    return mcp_names.cli_name(SERVER_NAME, name)
 
 
 def client_name(name):
     """The client's own name of a CLI tool name, or None for a tool not the client's."""
-    return name[len(PREFIX) :] if name.startswith(PREFIX) else None
+    return mcp_names.tool_of(SERVER_NAME, name)
 
 
 def input_schema(tool):
@@ -65,6 +65,15 @@ def tool_choice_note(choice):
     if choice.disable_parallel_tool_use:
         asks.append("may call at most one tool")
     return f"<system-reminder>This answer {' and '.join(asks)}.</system-reminder>" if asks else None
+
+
+def with_tool_choice(content, choice):
+    """A prompt's content, with what the client's tool_choice asks of this answer."""
+    note = tool_choice_note(choice)
+    if note is None:
+        return content
+    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+    return [*blocks, {"type": "text", "text": note}]
 
 
 def tool_set_key(tools):
@@ -107,7 +116,7 @@ class ToolBridge:
         return [cli_name(tool.name) for tool in self.tools]
 
     def hooks(self):
-        return {"PreToolUse": [HookMatcher(matcher=f"^{PREFIX}", hooks=[self._announce])]}
+        return {"PreToolUse": [HookMatcher(matcher=f"^{cli_name('')}", hooks=[self._announce])]}
 
     def resolve(self, block, besides=()):
         """Answer the call `block` (a client tool_result) is for."""

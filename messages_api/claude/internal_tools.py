@@ -17,6 +17,7 @@ import signal
 from claude_agent_sdk import SdkMcpTool, create_sdk_mcp_server
 from django.conf import settings
 
+from . import mcp_names
 from .workdir import OutsideWorkdir, confined
 
 SERVER_NAME = "opencode"
@@ -188,4 +189,4 @@ def internal_server(env):
     chosen = [name for name in TOOLS if name in settings.CLAUDE_PROXY_INTERNAL_TOOLS]
     mcp_tools = [SdkMcpTool(name, TOOLS[name][0], TOOLS[name][1], _refusing(getattr(tools, name))) for name in chosen]
     server = create_sdk_mcp_server(SERVER_NAME, tools=mcp_tools)
-    return {SERVER_NAME: server}, [f"mcp__{SERVER_NAME}__{name}" for name in chosen]
+    return {SERVER_NAME: server}, [mcp_names.cli_name(SERVER_NAME, name) for name in chosen]

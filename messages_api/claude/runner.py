@@ -93,9 +93,10 @@ class ClaudeProcess:
     it (a spare's first answer comes ~20 ms sooner). No model call is made, and nothing
     of it reaches the model later: the transcript keeps only a "blocked by hook" note."""
 
-    def __init__(self, options, conversation_id=None, tools=None, warm_up=False):
+    def __init__(self, options, conversation_id=None, tools=None, warm_up=False, key=()):
         self.conversation_id = conversation_id
         self.tools = tools  # the client's tools (client_tools.ToolBridge), or None
+        self.key = key  # what it was started with that cannot change in place (launch.process_key)
         self.session_id = ""  # the Claude session, once the CLI has said it
         self.stderr_tail = deque(maxlen=STDERR_LINES)
         options.stderr = self.stderr_tail.append

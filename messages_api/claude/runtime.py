@@ -4,8 +4,11 @@ turns take their lock and then their slot in arrival order.
 
 A conversation's runtime is its turn lock, the CLI process it keeps alive between
 turns, and (with client tools) the CLI turn paused on the client's tool results.
-One registry owns them all and one reaper closes what has been idle too long; the
-admin and the live page read and stop them only through `describe` and `stop_soon`.
+A conversation's runtime hands out the process for its next CLI turn (its live one, a
+warm spare or a new one, under the process cap) and settles it by the turn's outcome:
+kept for the next turn, paused on the client's tool calls, or stopped. One registry
+owns them all and one reaper closes what has been idle too long; the admin and the live
+page read and stop them only through `describe` and `stop_soon`.
 
 A live process answers the next turn in ~0.05 s; resuming a cold one takes ~0.6 s
 and a new one ~1 s (DESIGN.md §1).
@@ -20,7 +23,10 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from sessions_admin.models import TurnOutcome
+
 from ..errors import SHUTTING_DOWN
+from . import launch
 from .runner import any_process_ended, running_processes
 from .spares import Spares
 
@@ -40,33 +46,70 @@ class PausedTurn:
 @dataclass
 class ConversationRuntime:
     key: tuple  # Conversation.runtime_key
+    registry: "Runtimes"
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     users: int = 0  # holders and waiters of the lock; the entry goes when none are left
     process: object = None  # a live runner.ClaudeProcess between turns
-    process_key: tuple = ()
     session_id: str = ""  # the Claude session the live process holds
     paused: PausedTurn | None = None
-    client_turn: object = None  # the request answering now (turns.ClientTurn), if any
+    client_turn: object = None  # the request answering now (client_turn.ClientTurn), if any
     # The Conversation row as this server last wrote it: the next turn need not read it
     # again (only this server writes it; the admin clears it through `stop_soon`).
     conversation: object = None
     idle_since: float = field(default_factory=time.monotonic)
+    # A new conversation may take a warm spare: the request whose like to start after the turn.
+    refill_spares_for: object = None
 
-    def take_process(self, session_id, process_key):
+    async def process_for_start(self, params, conversation_id, *, resume=None, resume_at=None):
+        """The process for a new CLI turn: the live one when it holds `resume` and was
+        started alike; for a new Claude session a warm spare; else a new process."""
+        if self.paused is not None:
+            self.end()  # the client went another way: the paused CLI turn is of no use
+        if resume and (process := self._take_process(resume, launch.process_key(params))):
+            return process
+        self.end()
+        if resume is None:
+            # A new conversation: it can start on a warm spare, and the next one too.
+            self.refill_spares_for = params
+            if process := self.registry.spares.take(launch.spare_key(params), conversation_id):
+                return process
+        await self.registry.make_room()
+        return launch.new_process(params, conversation_id, resume=resume, resume_at=resume_at)
+
+    async def process_for_resume(self, params, conversation_id, *, resume, resume_at):
+        """(process, its paused turn) for the client's tool results. When the process that
+        waited is gone: a new one resumed at the tool calls (in a fork), and no paused turn."""
+        paused, self.paused = self.paused, None
+        process = self._take_process(resume, launch.process_key(params)) if paused else None
+        if process is not None:
+            return process, paused
+        self.end()
+        log.info("the CLI turn waiting on tool results of %s is gone; resuming at its tool calls", self.key)
+        await self.registry.make_room()
+        return launch.new_process(params, conversation_id, resume=resume, resume_at=resume_at, fork=True), None
+
+    def _take_process(self, session_id, process_key):
         """The live process, if it holds `session_id` and was started alike; else None."""
         process, self.process = self.process, None
         if process is None:
             return None
-        if process.alive and self.session_id == session_id and self.process_key == process_key:
+        if process.alive and self.session_id == session_id and process.key == process_key:
             return process
         process.stop()
         return None
 
-    def take_paused(self):
-        paused, self.paused = self.paused, None
-        return paused
+    def settle(self, process, outcome, paused=None):
+        """Keep, pause or stop `process` by the outcome of its turn (client_turn.Outcome;
+        None when no turn reached it)."""
+        kind = outcome.kind if outcome is not None else TurnOutcome.FAILED
+        if kind == TurnOutcome.ANSWERED:
+            self._keep(process, outcome.claude_session_id)
+        elif kind == TurnOutcome.AWAITING_TOOL_RESULT:
+            self._keep(process, outcome.claude_session_id, paused)
+        else:
+            process.stop()
 
-    def keep(self, process, session_id, process_key, paused=None):
+    def _keep(self, process, session_id, paused=None):
         """Keep `process` for the next turn: idle, or paused on tool results. One that
         grew past CLAUDE_PROXY_PROCESS_RSS_MB is recycled: the next turn resumes on a new one."""
         self.end()
@@ -75,7 +118,7 @@ class ConversationRuntime:
             log.info("recycling the CLI process of conversation %s: %s MB", self.key, rss // 2**20)
             process.close()
             return
-        self.process, self.session_id, self.process_key, self.paused = process, session_id, process_key, paused
+        self.process, self.session_id, self.paused = process, session_id, paused
         self.idle_since = time.monotonic()
 
     def end(self):
@@ -108,7 +151,7 @@ class Runtimes:
         self.check_open()
         runtime = self._by_key.get(key)
         if runtime is None:
-            runtime = self._by_key[key] = ConversationRuntime(key)
+            runtime = self._by_key[key] = ConversationRuntime(key, self)
         runtime.users += 1
         try:
             await runtime.lock.acquire()
@@ -119,19 +162,20 @@ class Runtimes:
         return runtime
 
     def release(self, runtime):
+        """The conversation's turn is over: the next request for it may go on. A spare
+        taken by a new conversation is replaced now: a CLI starting beside the answering
+        one would have taken the CPU it needed."""
         runtime.lock.release()
         runtime.client_turn = None
         runtime.idle_since = time.monotonic()
+        params, runtime.refill_spares_for = runtime.refill_spares_for, None
         self._let_go(runtime)
         if self.closing and not any(r.users for r in self._by_key.values()):
             self._all_released.set()
         self._enforce_cap()
-        self._start_reaper()
-
-    def keep_warm(self, key, start):
-        """Have spares ready for new conversations started like this one (`start()` makes one)."""
-        self.spares.fill(key, start)
-        self._enforce_budget()
+        if params is not None and not self.closing:
+            self.spares.fill(launch.spare_key(params), lambda: launch.new_process(params, warm_up=True))
+            self._enforce_budget()
         self._start_reaper()
 
     def _start_reaper(self):
@@ -219,6 +263,7 @@ class Runtimes:
             rss = process.rss()
             described.append(
                 {
+                    "pid": process.pid,
                     "conversation_id": process.conversation_id,
                     "claude_session_id": process.session_id,
                     "state": state,

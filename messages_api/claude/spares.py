@@ -65,6 +65,3 @@ class Spares:
 
     def close_all(self):
         self.close_unasked(float("inf"))
-
-    def __contains__(self, process):
-        return any(process in spares for spares in self._by_key.values())

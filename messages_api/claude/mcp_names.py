@@ -1,0 +1,20 @@
+"""How the CLI names the tools of an MCP server: `mcp__<server>__<tool>`, in one place."""
+
+SEPARATOR = "__"
+PREFIX = f"mcp{SEPARATOR}"
+
+
+def cli_name(server, tool):
+    """The name the CLI (and the model) knows `tool` of `server` by."""
+    return f"{PREFIX}{server}{SEPARATOR}{tool}"
+
+
+def tool_of(server, name):
+    """The tool's own name if `name` is one of `server`'s tools, else None."""
+    prefix = cli_name(server, "")
+    return name[len(prefix) :] if name.startswith(prefix) else None
+
+
+def is_mcp(name):
+    """Whether `name` is an MCP tool's (the proxy's own servers are the only ones)."""
+    return name.startswith(PREFIX)

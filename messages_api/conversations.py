@@ -1,0 +1,215 @@
+"""The conversation a request continues: held for one turn, in which a CLI turn is
+started, or the paused one whose tool calls the request answers is resumed.
+
+`hold_conversation(ask)` waits for the conversation's turn (its runtime lock: one turn
+at a time per conversation), then for a slot, both in arrival order and before any
+database work; then it finds or starts the conversation's row and reads how the
+request's history relates to what the Claude session holds (lineage). Everything the
+turn holds (lock, slot, process) is released by one exit stack, in `end`: the one
+place a turn ends, from its outcome alone.
+"""
+
+import logging
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from sessions_admin import lineage as lineage_rules
+from sessions_admin.models import Conversation
+
+from .claude.client_tools import tool_choice_note, with_tool_choice
+from .claude.limiter import acquire_slot
+from .claude.runtime import runtimes
+from .client_turn import ClientTurn
+from .errors import ApiError, invalid_request
+from .history import prompt_content, seed_session, split, system_in_place
+from .prompt import api_blocks, user_message
+
+log = logging.getLogger("claude_proxy.conversations")
+
+
+@dataclass
+class Ask:
+    """One request as the engine takes it, whatever its wire format: the Anthropic
+    Messages request (whose shapes are the CLI's own), the conversation it names, and
+    the request log's record of it."""
+
+    params: object  # schemas.MessagesRequest
+    key: tuple  # (key kind, key, scope): sessions_admin.lineage.conversation_key
+    record: object = None  # request_log.RequestRecord
+
+
+def tool_results(waiting_on, new_messages, index):
+    """The tool_result blocks that answer the tool calls (ids) a conversation waits on,
+    or None if the new messages do not continue it (then the conversation starts
+    over). A reply that leaves one of the calls unanswered is refused, as the API
+    refuses it; `index` is the reply's place in the request's messages."""
+    if not waiting_on or len(new_messages) != 1 or new_messages[0].role != "user":
+        return None
+    results = [block for block in new_messages[0].content if block.type == "tool_result"]
+    if not results:
+        return None
+    answered = {block.tool_use_id for block in results}
+    if missing := [tool_use_id for tool_use_id in waiting_on if tool_use_id not in answered]:
+        raise invalid_request(
+            f"messages.{index}.content: tool_use ids were found without tool_result blocks: {', '.join(missing)}"
+        )
+    return results
+
+
+async def hold_conversation(ask):
+    """The conversation's turn, held: its lock, a slot, its row and lineage."""
+    waiting_since = time.monotonic()
+    resources = AsyncExitStack()
+    try:
+        runtime = await runtimes.hold(ask.key)
+        resources.callback(runtimes.release, runtime)
+        slot = await acquire_slot()
+        resources.callback(slot.release)
+        # Waiting counts from the start: for the conversation's previous turn, then for a slot.
+        held = HeldConversation(ask, runtime, resources, round((time.monotonic() - waiting_since) * 1000))
+        await held.read_history()
+        runtimes.check_open()  # the server began to stop while this request waited
+    except BaseException:
+        await resources.aclose()
+        raise
+    return held
+
+
+class HeldConversation:
+    def __init__(self, ask, runtime, resources, queue_wait_ms):
+        self.ask, self.params = ask, ask.params
+        self.runtime = runtime  # claude.runtime.ConversationRuntime
+        self.queue_wait_ms = queue_wait_ms
+        self.conversation = self.lineage = self.results = None
+        self.message_hashes = []
+        self.process = None  # the CLI process handed out for this turn
+        self._outcome = self._paused = None
+        self._resources = resources
+        self._resources.callback(self._settle_process)  # the first to run: before slot and lock
+        self._ended = False
+
+    async def read_history(self):
+        kind, key, scope = self.runtime.key
+        messages = [message.model_dump() for message in self.params.messages]
+        self.conversation = self.runtime.conversation or await Conversation.objects.afind_or_start(
+            kind, key, scope, model=self.params.model, workdir=settings.CLAUDE_PROXY_WORKDIR,
+            title=lineage_rules.first_user_text(messages),
+        )  # fmt: skip
+        self.runtime.conversation = self.conversation
+        self.message_hashes = [lineage_rules.message_hash(message) for message in messages]
+        held = [] if self.conversation.is_expired else self.conversation.message_hashes
+        self.lineage = lineage_rules.trace(held, self.conversation.reply_digest, messages, self.message_hashes)
+        if self.lineage.resumes:
+            new_messages = self.params.messages[self.lineage.first_new :]
+            waiting_on = [call["id"] for call in self.conversation.pending_tool_calls]
+            self.results = tool_results(waiting_on, new_messages, len(self.params.messages) - 1)
+
+    @property
+    def resume_id(self):
+        """The Claude session to continue, or None for a fresh one."""
+        return self.conversation.claude_session_id if self.lineage.resumes else None
+
+    @property
+    def answers_paused_turn(self):
+        """Whether the request brings the results of the tool calls the conversation waits on."""
+        return self.results is not None
+
+    async def start(self):
+        """A new CLI turn, read up to its first event: the live process (or a spare, or a
+        new one) is sent the messages it lacks; a fresh session with history resumes a
+        transcript written from that history."""
+        turn = await self._opened(self._new_turn)
+        try:
+            await turn.begin()
+        except ApiError as error:
+            if not (self.resume_id and turn.resume_refused):
+                turn.fail(error)
+                await turn.end()
+                raise
+            # The CLI has no transcript to resume: start over with the whole history, once.
+            log.info("resume of %s refused; starting a fresh session", self.resume_id)
+            self.process.close()
+            self.process, self.lineage = None, lineage_rules.Lineage("new")
+            turn = await self._opened(self._new_turn)
+            await self._began(turn)
+        return turn
+
+    async def resume(self):
+        """The paused CLI turn this request's tool results answer, read up to its first event."""
+        turn = await self._opened(self._paused_turn)
+        await self._began(turn)
+        return turn
+
+    async def end(self, outcome, paused=None):
+        """End the turn by its outcome (None: nothing reached the CLI): the conversation
+        written, the process kept, paused or stopped, the slot and the lock released."""
+        if self._ended:
+            return
+        self._ended = True
+        self._outcome, self._paused = outcome, paused
+        try:
+            if outcome is not None:
+                await self.conversation.arecord_turn(
+                    outcome, message_hashes=self.message_hashes, lineage=self.lineage.kind
+                )
+        finally:
+            await self._resources.aclose()
+
+    def _settle_process(self):
+        if self.process is not None:
+            self.runtime.settle(self.process, self._outcome, self._paused)
+
+    async def _opened(self, make_turn):
+        try:
+            turn = await make_turn()
+        except BaseException:
+            await self.end(None)
+            raise
+        self.runtime.client_turn = turn
+        if self.ask.record is not None:
+            self.ask.record.turn = turn  # its log row is completed from the turn's outcome
+        return turn
+
+    async def _began(self, turn):
+        try:
+            await turn.begin()
+        except ApiError as error:
+            turn.fail(error)
+            await turn.end()
+            raise
+
+    async def _new_turn(self):
+        params, resume, resume_at = self.params, self.resume_id, None
+        messages = system_in_place(params.messages)
+        if resume:
+            prompt = messages[self.lineage.first_new :]
+        else:
+            history, prompt = split(messages)
+            resume, resume_at = await seed_session(history, params) if history else (None, None)
+        self.process = await self.runtime.process_for_start(
+            params, self.conversation.id, resume=resume, resume_at=resume_at
+        )
+        turn = self.process.submit(user_message(with_tool_choice(prompt_content(prompt), params.tool_choice)))
+        return ClientTurn(self, self.process, turn)
+
+    async def _paused_turn(self):
+        params, results = self.params, self.results
+        reply = params.messages[self.lineage.first_new]
+        self.process, paused = await self.runtime.process_for_resume(
+            params, self.conversation.id, resume=self.resume_id, resume_at=self.conversation.resume_at
+        )
+        if paused is None:
+            # The process that waited is gone: a new one resumed at the tool calls is sent the results.
+            turn = self.process.submit(user_message(with_tool_choice(api_blocks(reply), params.tool_choice)))
+            return ClientTurn(self, self.process, turn, tool_results=results)
+        besides = [block.text for block in reply.content if block.type == "text"]
+        besides += filter(None, [tool_choice_note(params.tool_choice)])
+        for block in results:
+            # What the client wrote beside its results reaches the model with the last one.
+            self.process.tools.resolve(block, besides if block is results[-1] else ())
+        return ClientTurn(
+            self, self.process, paused.turn, seen_message_ids=paused.seen_message_ids, tool_results=results
+        )

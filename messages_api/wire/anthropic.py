@@ -1,0 +1,81 @@
+"""The Anthropic Messages API: a request as the engine's Ask, the engine's events as
+Anthropic's SSE events or one JSON message.
+
+The engine's events are already Anthropic's (they are the CLI's own): a stream frames
+them as they come; a JSON answer is the message they fold into.
+"""
+
+import json
+import logging
+
+from django.http import JsonResponse, StreamingHttpResponse
+
+from sessions_admin.lineage import conversation_key
+
+from ..client_turn import PING
+from ..conversations import Ask
+from ..errors import ApiError
+from ..schemas import parse_messages_request
+from . import request_body
+
+log = logging.getLogger("claude_proxy.wire")
+
+PING_BYTES = b": ping\n\n"
+# Sampling parameters the CLI takes no value for (README: Parameters).
+UNHEEDED_PARAMETERS = ("temperature", "top_p", "top_k")
+
+
+def frame(event):
+    """One event as SSE bytes: `event: TYPE` and its JSON on one `data:` line."""
+    return f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
+
+
+def parse_params(request):
+    """The request's body as a MessagesRequest; a 400 naming the first bad field."""
+    return parse_messages_request(request_body(request), request.headers.get("content-type", ""))
+
+
+def parse(request):
+    """The request as the engine's Ask."""
+    params = parse_params(request)
+    request.record.describe(params)
+    if unheeded := [name for name in UNHEEDED_PARAMETERS if getattr(params, name) is not None]:
+        log.debug("request_id=%s the CLI cannot honour %s: left out", request.record.request_id, ", ".join(unheeded))
+    messages = [message.model_dump() for message in params.messages]
+    return Ask(params, conversation_key(request.headers, messages, params.system_text), request.record)
+
+
+def session_headers(turn):
+    return {"X-Claude-Session-ID": turn.claude_session_id} if turn.claude_session_id else {}
+
+
+async def respond(ask, turn):
+    """The answer: SSE events as they come, or the whole message as JSON."""
+    if ask.params.stream:
+        return StreamingHttpResponse(
+            _sse(ask, turn),
+            content_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **session_headers(turn)},
+        )
+    return JsonResponse(await answer(ask, turn), headers=session_headers(turn))
+
+
+async def _sse(ask, turn):
+    try:
+        async for item in turn.events():
+            if item is PING:
+                yield PING_BYTES
+                continue
+            ask.record.first_byte()
+            yield frame(item)
+    except ApiError as error:
+        yield frame(error.envelope())
+
+
+async def answer(ask, turn):
+    """The whole answer as one message (a non-streaming request); the first event is
+    the model's first token, though the client waits for all."""
+    async for item in turn.events():
+        if item is not PING:
+            ask.record.first_byte()
+    return turn.reply.result()

@@ -10,7 +10,7 @@ import time
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from .claude.runtime import runtimes
+from .claude.registry import runtimes
 
 log = logging.getLogger("claude_proxy.activity")
 

@@ -16,10 +16,12 @@ from sessions_admin.models import TurnOutcome
 
 from .claude import client_tools
 from .claude.runner import ShuttingDown, TurnEnded
-from .claude.runtime import PausedTurn, runtimes
+from .claude.registry import runtimes
+from .claude.runtime import PausedTurn
 from .errors import SHUTTING_DOWN, ApiError, Failure, classify
 from .events import Translation
-from .sse import EventFilter, MessageBuilder, hide_internal_tools
+from .event_filter import EventFilter, hide_internal_tools
+from .message_builder import MessageBuilder
 
 log = logging.getLogger("claude_proxy.turns")
 

@@ -21,7 +21,7 @@ from sessions_admin.models import Conversation
 
 from .claude.client_tools import tool_choice_note, with_tool_choice
 from .claude.limiter import acquire_slot
-from .claude.runtime import runtimes
+from .claude.registry import runtimes
 from .client_turn import ClientTurn
 from .errors import ApiError, invalid_request
 from .history import prompt_content, seed_session, split, system_in_place
@@ -101,10 +101,12 @@ class HeldConversation:
         self.runtime.conversation = self.conversation
         self.message_hashes = [lineage_rules.message_hash(message) for message in messages]
         held = [] if self.conversation.is_expired else self.conversation.message_hashes
-        self.lineage = lineage_rules.trace(held, self.conversation.reply_digest, messages, self.message_hashes)
+        waiting_on = [call["id"] for call in self.conversation.pending_tool_calls]
+        self.lineage = lineage_rules.trace(
+            held, self.conversation.reply_digest, messages, self.message_hashes, waiting_on
+        )
         if self.lineage.resumes:
             new_messages = self.params.messages[self.lineage.first_new :]
-            waiting_on = [call["id"] for call in self.conversation.pending_tool_calls]
             self.results = tool_results(waiting_on, new_messages, len(self.params.messages) - 1)
 
     @property
@@ -188,7 +190,8 @@ class HeldConversation:
             prompt = messages[self.lineage.first_new :]
         else:
             history, prompt = split(messages)
-            resume, resume_at = await seed_session(history, params) if history else (None, None)
+            elsewhere = self.lineage.answered_elsewhere_from
+            resume, resume_at = await seed_session(history, params, elsewhere) if history else (None, None)
         self.process = await self.runtime.process_for_start(
             params, self.conversation.id, resume=resume, resume_at=resume_at
         )

@@ -51,15 +51,26 @@ def prompt_content(messages):
     return blocks
 
 
-def transcript(messages, *, session_id, cwd, model, now):
-    """Transcript entries for `messages`, chained by uuid as the CLI writes them."""
+# The message ids of the assistant turns a seeded transcript holds: the proxy's own
+# answers, and those it did not give (another model's), which the admin shows as such.
+ANSWERED_HERE = "msg_history_"
+ANSWERED_ELSEWHERE = "msg_elsewhere_"
+
+
+def transcript(messages, *, session_id, cwd, model, now, answered_elsewhere_from=None):
+    """Transcript entries for `messages`, chained by uuid as the CLI writes them; the
+    assistant messages from index `answered_elsewhere_from` on were answered elsewhere.
+
+    Thinking blocks are left out (api_blocks): another model's thinking carries no
+    signature the API accepts, and the CLI keeps its own."""
     entries, parent = [], None
-    for message in messages:
+    for index, message in enumerate(messages):
         message_dict = {"role": message.role, "content": api_blocks(message)}
         if message.role == "assistant":
             calls = any(block["type"] == "tool_use" for block in message_dict["content"])
+            elsewhere = answered_elsewhere_from is not None and index >= answered_elsewhere_from
             message_dict = {
-                "id": f"msg_history_{uuid.uuid4().hex[:24]}",
+                "id": f"{ANSWERED_ELSEWHERE if elsewhere else ANSWERED_HERE}{uuid.uuid4().hex[:24]}",
                 "type": "message",
                 "model": model,
                 **message_dict,
@@ -86,9 +97,12 @@ def transcript(messages, *, session_id, cwd, model, now):
     return entries
 
 
-async def seed_session(history, params):
+async def seed_session(history, params, answered_elsewhere_from=None):
     """A new Claude session holding `history` (client messages): (its id, its last entry)."""
     session_id, workdir = str(uuid.uuid4()), settings.CLAUDE_PROXY_WORKDIR
-    entries = transcript(history, session_id=session_id, cwd=workdir, model=params.model, now=timezone.now())
+    entries = transcript(
+        history, session_id=session_id, cwd=workdir, model=params.model, now=timezone.now(),
+        answered_elsewhere_from=answered_elsewhere_from,
+    )  # fmt: skip
     await DjangoSessionStore().append({"project_key": project_key_for_directory(workdir), "session_id": session_id}, entries)
     return session_id, entries[-1]["uuid"]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-from .claude.runtime import runtimes
+from .claude.registry import runtimes
 
 # A label's values must stay few: paths and model names the client chose are folded.
 ENDPOINTS = ("/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/messages")

@@ -24,7 +24,7 @@ from daphne.server import Server
 from django.conf import settings
 from twisted.internet import reactor, task
 
-from .claude.runtime import runtimes
+from .claude.registry import runtimes
 
 log = logging.getLogger("claude_proxy.server")
 

@@ -9,7 +9,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.timezone import localtime
 
-from messages_api.claude.runtime import runtimes
+from messages_api.claude.registry import runtimes
+from messages_api.history import ANSWERED_ELSEWHERE
 
 from .models import ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
 
@@ -24,6 +25,7 @@ admin.site.enable_nav_sidebar = False
 # Lists hold what a person scans for; everything else is on the detail page.
 LIST_PER_PAGE = 50
 LIST_CSS = {"all": ("sessions_admin/proxy_admin.css",)}
+TRANSCRIPT_ROLES = {"elsewhere": "Assistant (answered elsewhere)"}
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -42,7 +44,9 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 def _transcript_lines(session_id):
-    """(role, text) of the readable turns of a stored transcript."""
+    """(role, text) of the readable turns of a stored transcript; an assistant turn the
+    proxy did not answer (another model's, sent back in the client's history) has the
+    role "elsewhere"."""
     for entry in TranscriptEntry.objects.filter(session_id=session_id, subpath="").values_list("entry", flat=True):
         message = entry.get("message") if entry.get("type") in ("user", "assistant") else None
         if not isinstance(message, dict):
@@ -51,7 +55,8 @@ def _transcript_lines(session_id):
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
         text = "\n".join(_readable(block) for block in blocks if isinstance(block, dict) and _readable(block))
         if text.strip() and not text.startswith("<system-reminder>"):
-            yield entry["type"], text
+            elsewhere = str(message.get("id", "")).startswith(ANSWERED_ELSEWHERE)
+            yield "elsewhere" if elsewhere else entry["type"], text
 
 
 def _readable(block):
@@ -201,7 +206,7 @@ class ConversationAdmin(admin.ModelAdmin):
             format_html_join(
                 "",
                 '<p class="turn turn-{}"><strong>{}</strong><br><span style="white-space: pre-wrap">{}</span></p>',
-                ((role, role.title(), text) for role, text in lines),
+                ((role, TRANSCRIPT_ROLES.get(role, role.title()), text) for role, text in lines),
             ),
         )
 
@@ -293,10 +298,6 @@ class RequestLogAdmin(admin.ModelAdmin):
     def error_class(self, obj):
         return obj.get_error_type_display() if obj.error_type else ""
 
-    @admin.display(description="Queue wait", ordering="queue_wait_ms")
-    def queue_wait(self, obj):
-        return _ms(obj.queue_wait_ms)
-
     @admin.display(description="TTFB", ordering="ttfb_ms")
     def ttfb(self, obj):
         return _ms(obj.ttfb_ms)
@@ -308,13 +309,6 @@ class RequestLogAdmin(admin.ModelAdmin):
     @admin.display(description="Tokens in / out")
     def tokens(self, obj):
         return f"{obj.input_tokens} / {obj.output_tokens}"
-
-    @admin.display(description="Tool calls / results")
-    def tools(self, obj):
-        """The client tools called in the answer, and the results the request brought."""
-        calls = ", ".join(call["name"] for call in obj.tool_calls)
-        results = len(obj.tool_results)
-        return " / ".join(filter(None, [calls and f"called {calls}", results and f"{results} result{'s' * (results != 1)}"]))
 
 
 def _ms(value):

@@ -19,7 +19,12 @@ LINEAGE_KINDS = (
     ("undo", "Undo"),
     ("edit", "Edited history"),
     ("compaction", "Compaction"),
+    ("elsewhere", "Turns answered elsewhere"),
 )
+# What a continuation may add after Claude's answer: the person's input, and results of
+# the tool calls the Claude session waits on. An assistant turn (text, thinking, a tool
+# call) is one the session has not seen: another model's, or one replayed from elsewhere.
+MODEL_BLOCKS = ("tool_use", "server_tool_use", "thinking", "redacted_thinking")
 
 
 def _sha256(text):
@@ -87,6 +92,8 @@ class Lineage:
     kind: str
     # Messages from this index on are what the CLI has not seen (0: all of them).
     first_new: int = 0
+    # The assistant messages from this index on were answered elsewhere (kind "elsewhere").
+    answered_elsewhere_from: int | None = None
 
     @property
     def resumes(self):
@@ -102,13 +109,27 @@ def _common_prefix(stored, incoming):
     return length
 
 
-def trace(stored_hashes, stored_reply, messages, hashes=None):
+def is_user_input(message, waiting_on=()):
+    """Whether `message` is only what a person (or their client) adds: text, images,
+    documents, and results of the tool calls `waiting_on` (ids)."""
+    if message["role"] == "assistant":
+        return False
+    for block in message["content"]:
+        if block.get("type") in MODEL_BLOCKS:
+            return False
+        if block.get("type") == "tool_result" and block.get("tool_use_id") not in waiting_on:
+            return False
+    return True
+
+
+def trace(stored_hashes, stored_reply, messages, hashes=None, waiting_on=()):
     """How `messages` relate to the history the Claude session holds.
 
     Only a continuation (the same history, Claude's last answer as it gave it, then
-    new messages) resumes the session, sending just the new messages; anything else
-    starts a fresh session with the whole history the client sent. `hashes` are the
-    messages' hashes when the caller has them already.
+    user input: `is_user_input`, with `waiting_on` the ids of the tool calls the session
+    waits on) resumes the session, sending just the new messages; anything else starts
+    a fresh session with the whole history the client sent, each turn in its own role.
+    `hashes` are the messages' hashes when the caller has them already.
     """
     if not stored_hashes:
         return Lineage("new")
@@ -120,7 +141,9 @@ def trace(stored_hashes, stored_reply, messages, hashes=None):
         echo = messages[seen]
         answered = echo["role"] == "assistant" and reply_digest(echo["content"]) == stored_reply
         if answered and len(messages) > seen + 1:
-            return Lineage("continuation", first_new=seen + 1)
+            if all(is_user_input(message, waiting_on) for message in messages[seen + 1 :]):
+                return Lineage("continuation", first_new=seen + 1)
+            return Lineage("elsewhere", answered_elsewhere_from=seen + 1)
         return Lineage("edit")
     if kept == 0:
         return Lineage("compaction")

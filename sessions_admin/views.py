@@ -3,7 +3,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from messages_api.claude.runtime import runtimes
+from messages_api.claude.registry import runtimes
 
 from . import dashboard
 

@@ -173,13 +173,19 @@ def test_it_continues_when_the_client_sends_the_history_the_echoed_reply_and_one
 def test_it_continues_when_the_new_message_is_a_tool_result_plus_text():
     messages = [*STORED, assistant(REPLY), tool_result_then_text("toolu_1", "file contents", "Use this")]
 
+    assert trace(STORED_HASHES, STORED_REPLY, messages, waiting_on=["toolu_1"]) == Lineage("continuation", first_new=4)
+
+
+def test_it_continues_from_the_same_index_when_several_user_messages_follow_the_echo():
+    messages = [*STORED, assistant(REPLY), user("And a third"), user("And a fourth")]
+
     assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
 
 
-def test_it_continues_from_the_same_index_when_several_new_messages_follow_the_echo():
+def test_it_starts_fresh_when_an_assistant_turn_follows_the_echo():
     messages = [*STORED, assistant(REPLY), user("And a third"), assistant("Sure: ..."), user("And a fourth")]
 
-    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("continuation", first_new=4)
+    assert trace(STORED_HASHES, STORED_REPLY, messages) == Lineage("elsewhere", answered_elsewhere_from=4)
 
 
 def test_it_continues_when_the_echoed_reply_differs_only_in_surrounding_whitespace():
@@ -301,4 +307,5 @@ def test_it_lists_every_lineage_kind_with_a_label():
         ("undo", "Undo"),
         ("edit", "Edited history"),
         ("compaction", "Compaction"),
+        ("elsewhere", "Turns answered elsewhere"),
     )

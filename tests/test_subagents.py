@@ -9,7 +9,7 @@ import pytest
 
 from messages_api.claude.agents import SubagentCalls, agent_names, nearest_agent
 from messages_api.schemas import MessagesRequest
-from messages_api.sse import EventFilter
+from messages_api.event_filter import EventFilter
 from tests.upstream import replies
 
 VALID = ["build", "plan", "general", "explore", "sisyphus-junior", "oracle", "librarian", "multimodal-looker", "metis", "momus"]

@@ -1,4 +1,4 @@
-"""Server-sent events for the client, and the filter between the CLI's events and them.
+"""The filter between the CLI's stream events and the client's.
 
 The CLI may run several model turns for one request (its own MCP tools in between).
 The client must see one Anthropic message: one message_start, its own blocks with
@@ -9,9 +9,9 @@ import copy
 import json
 
 from .claude import mcp_names
+from .message_builder import TOOL_BLOCKS, as_start_and_deltas
 from .stops import StopSequences
 
-TOOL_BLOCKS = ("tool_use", "server_tool_use")
 THINKING_BLOCKS = ("thinking", "redacted_thinking")
 
 
@@ -33,22 +33,6 @@ def _usage(result_usage):
 
 def _added(one, other):
     return {key: one[key] + other[key] for key in USAGE_KEYS}
-
-
-def _shell_and_delta(block):
-    """A complete content block as the start event's empty block and its deltas."""
-    kind = block["type"]
-    if kind == "text":
-        return {"type": "text", "text": ""}, [{"type": "text_delta", "text": block["text"]}]
-    if kind == "thinking":
-        deltas = [{"type": "thinking_delta", "thinking": block["thinking"]}]
-        if block.get("signature"):
-            deltas.append({"type": "signature_delta", "signature": block["signature"]})
-        return {"type": "thinking", "thinking": "", "signature": ""}, deltas
-    if kind in TOOL_BLOCKS:
-        shell = {"type": kind, "id": block["id"], "name": block["name"], "input": {}}
-        return shell, [{"type": "input_json_delta", "partial_json": json.dumps(block["input"])}]
-    return block, []
 
 
 class EventFilter:
@@ -156,7 +140,7 @@ class EventFilter:
         }
         events = self._on_message_start(start)
         for index, block in enumerate(blocks):
-            shell, delta = _shell_and_delta(block)
+            shell, delta = as_start_and_deltas(block)
             events += self._on_content_block_start({"type": "content_block_start", "index": index, "content_block": shell})
             for part in delta:
                 events += self._on_content_block_delta({"type": "content_block_delta", "index": index, "delta": part})
@@ -308,51 +292,3 @@ class EventFilter:
         if self.usage or usage:
             delta["usage"] = {**delta.get("usage", {}), **(self.usage or _usage(usage))}
         return [*self.close(), delta, {"type": "message_stop"}]
-
-
-class MessageBuilder:
-    """Folds the client's events into the one message a non-streaming request returns."""
-
-    def __init__(self):
-        self.message = None
-        self._blocks = {}
-        self._json = {}
-
-    def add(self, event):
-        kind = event["type"]
-        if kind == "message_start":
-            self.message = {**event["message"], "content": []}
-        elif kind == "content_block_start":
-            self._blocks[event["index"]] = copy.deepcopy(event["content_block"])
-        elif kind == "content_block_delta":
-            self._apply(event["index"], event["delta"])
-        elif kind == "content_block_stop" and event["index"] in self._json:
-            text = self._json.pop(event["index"])
-            self._blocks[event["index"]]["input"] = json.loads(text) if text else {}
-        elif kind == "message_delta":
-            self.message.update(event["delta"])
-            self.message["usage"] = {**self.message.get("usage", {}), **event.get("usage", {})}
-
-    def drop(self, indices):
-        """Forget blocks: an attempt the CLI abandoned is not part of the answer."""
-        for index in indices:
-            self._blocks.pop(index, None)
-            self._json.pop(index, None)
-
-    def _apply(self, index, delta):
-        block = self._blocks[index]
-        kind = delta["type"]
-        if kind == "text_delta":
-            block["text"] = block.get("text", "") + delta["text"]
-        elif kind == "thinking_delta":
-            block["thinking"] = block.get("thinking", "") + delta["thinking"]
-        elif kind == "signature_delta":
-            block["signature"] = delta["signature"]
-        elif kind == "input_json_delta":
-            self._json[index] = self._json.get(index, "") + delta["partial_json"]
-        elif kind == "citations_delta":
-            block.setdefault("citations", []).append(delta["citation"])
-
-    def result(self):
-        self.message["content"] = [self._blocks[index] for index in sorted(self._blocks)]
-        return self.message

@@ -1,6 +1,7 @@
 """The filter between the CLI's stream events and the client's: one Anthropic message."""
 
-from messages_api.sse import EventFilter, MessageBuilder
+from messages_api.event_filter import EventFilter
+from messages_api.message_builder import MessageBuilder
 from messages_api.wire.anthropic import PING_BYTES, frame
 
 CLIENT_MODEL = "claude-sonnet-4-5-20250929"

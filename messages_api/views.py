@@ -15,8 +15,9 @@ from .token_count import count_input_tokens
 from .wire import anthropic
 
 
-def api_endpoint(*methods):
-    """A JSON API view: other methods get a 405 envelope, ApiErrors become envelopes."""
+def api_endpoint(*methods, wire=anthropic):
+    """A JSON API view: other methods get a 405, ApiErrors become responses in the error
+    envelope of the view's wire format (`wire.error_response`)."""
 
     def decorate(view):
         @csrf_exempt
@@ -28,18 +29,18 @@ def api_endpoint(*methods):
                     raise ApiError(405, "invalid_request_error", f"Method {request.method} not allowed; use {', '.join(methods)}")
                 return await view(request, *args, **kwargs)
             except ApiError as error:
-                return _error_response(request, error)
+                return _error_response(request, error, wire.error_response)
 
         return wrapper
 
     return decorate
 
 
-def _error_response(request, error):
+def _error_response(request, error, render=anthropic.error_response):
     record = getattr(request, "record", None)
     if record is not None and not record.error_type:
         record.fail(error)
-    response = error.response()
+    response = render(error)
     if error.status == 405:
         response["Allow"] = ", ".join(getattr(request, "allowed_methods", ("POST",)))
     return response

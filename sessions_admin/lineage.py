@@ -56,10 +56,12 @@ def fingerprint(messages, system_text):
     return _sha256(f"{system_text}\0{opening[:FINGERPRINT_CHARS]}")[:32]
 
 
-def conversation_key(headers, messages, system_text):
-    """(key_kind, key, scope) of the conversation a request belongs to."""
-    for name in SESSION_HEADERS:
-        if value := headers.get(name, "").strip():
+def conversation_key(headers, messages, system_text, named=""):
+    """(key_kind, key, scope) of the conversation a request belongs to: the first session
+    header present, else the name its wire format gives it (`named`: e.g. a thread id in
+    the body), else a fingerprint of its opening."""
+    for value in (*(headers.get(name, "") for name in SESSION_HEADERS), named or ""):
+        if value := value.strip():
             return "header", value[:255], scope(system_text)
     return "fingerprint", fingerprint(messages, system_text), scope(system_text)
 

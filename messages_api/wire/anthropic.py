@@ -45,6 +45,11 @@ def parse(request):
     return Ask(params, conversation_key(request.headers, messages, params.system_text), request.record)
 
 
+def error_response(error):
+    """An ApiError in the Anthropic envelope: {"type": "error", "error": {type, message}}."""
+    return error.response()
+
+
 def session_headers(turn):
     return {"X-Claude-Session-ID": turn.claude_session_id} if turn.claude_session_id else {}
 

@@ -117,7 +117,7 @@ class EventFilter:
         event["message"]["model"] = self.client_model
         return [event]
 
-    def feed_message(self, message_id, blocks, stop_reason=None):
+    def feed_message(self, message_id, blocks, stop_reason=None, usage=None):
         """A whole model turn that arrived without stream events, as its events.
 
         When a stream breaks, the CLI asks again without streaming; that answer comes
@@ -135,7 +135,7 @@ class EventFilter:
                 "content": [],
                 "stop_reason": None,
                 "stop_sequence": None,
-                "usage": {"input_tokens": 0, "output_tokens": 0},
+                "usage": usage or {"input_tokens": 0, "output_tokens": 0},
             },
         }
         events = self._on_message_start(start)

@@ -63,7 +63,9 @@ class Translation:
                 if isinstance(block, ToolUseBlock) and (name := mcp_names.tool_of(SERVER_NAME, block.name))
             ]
             blocks = [block_dict(block) for block in message.content]
-            return self.filter.feed_message(message.message_id, [b for b in blocks if b], message.stop_reason)
+            return self.filter.feed_message(
+                message.message_id, [b for b in blocks if b], message.stop_reason, message.usage
+            )
         elif isinstance(message, ResultMessage):
             return self._on_result(message)
         return []

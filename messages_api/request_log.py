@@ -5,6 +5,7 @@ turn has ended (`ClientTurn.end`, which a response dropped unread has not reache
 from the response itself.
 """
 
+import asyncio
 import logging
 import re
 import time
@@ -27,6 +28,7 @@ UNLOGGED_PREFIXES = ("/admin/", "/static/", "/health", "/livez", "/readyz", "/me
 UNLOGGED_VISITS = ("/",)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 ENDPOINT_CHARS = 200
+CLIENT_CLOSED_STATUS = 499
 CLIENT_CHARS = 100
 
 
@@ -118,7 +120,13 @@ class RequestLogMiddleware(AsyncMiddleware):
         if visit or request.path.startswith(UNLOGGED_PREFIXES):
             return await self.get_response(request)
         record = request.record = RequestRecord.begin(request)
-        response = await self.get_response(request)
+        try:
+            response = await self.get_response(request)
+        except asyncio.CancelledError:
+            # The client left before the answer began: its turn still ends, its row is written.
+            record.status = record.status or CLIENT_CLOSED_STATUS
+            await record.save()
+            raise
         response["x-request-id"] = record.request_id
         response["request-id"] = record.request_id  # the header the anthropic SDK reads
         if record.status is None:

@@ -61,12 +61,13 @@ def stream(event, parent_tool_use_id=None):
     return StreamEvent(uuid="u-stream", session_id=SESSION, event=event, parent_tool_use_id=parent_tool_use_id)
 
 
-def assistant(message_id, content, *, entry, stop_reason=None, error=None, parent_tool_use_id=None):
+def assistant(message_id, content, *, entry, stop_reason=None, error=None, parent_tool_use_id=None, usage=None):
     return AssistantMessage(
         content=content,
         model="claude-sonnet-4-5-20250929",
         parent_tool_use_id=parent_tool_use_id,
         error=error,
+        usage=usage,
         message_id=message_id,
         stop_reason=stop_reason,
         session_id=SESSION,
@@ -336,6 +337,17 @@ def test_it_takes_the_results_usage_when_no_model_turn_was_streamed():
 
     assert reading.usage == {"input_tokens": 7, "output_tokens": 2, "service_tier": "standard"}
     assert events == [closing_delta("end_turn", usage(7, 2)), MESSAGE_STOP]
+
+
+def test_it_reports_the_usage_of_a_model_turn_that_came_whole():
+    reading = translation()
+    whole = assistant("msg_w", [TextBlock(text="Hi.")], entry="entry-w", stop_reason="end_turn", usage=usage(40, 12))
+
+    events = reading.read(whole)
+    reading.read(result(usage={"input_tokens": 40, "output_tokens": 12}))
+
+    assert events[0]["message"]["usage"] == usage(40, 12)
+    assert reading.usage == usage(40, 12)
 
 
 def test_it_adds_nothing_after_an_answer_that_stopped_early_not_even_an_error():

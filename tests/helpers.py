@@ -4,6 +4,7 @@ import hashlib
 import json
 import time
 
+import httpx
 from django.contrib.auth import get_user_model
 from django.test import Client
 from websockets.sync.client import connect
@@ -19,6 +20,15 @@ def logged(request_id, timeout=10):
         if row is not None or time.monotonic() > deadline:
             return row
         time.sleep(0.05)
+
+
+def unlogged_since(server, since, endpoint):
+    """No request to `endpoint` logged since `since`, once a logged request sent after it
+    has its row: a row of the earlier one, saved when its response ended, would be there
+    by then. Rows of other endpoints, other tests' included, do not count."""
+    barrier = httpx.get(f"{server.url}/v1/unlogged-since-barrier", timeout=30)
+    assert logged(barrier.headers["x-request-id"]) is not None
+    return not RequestLog.objects.filter(endpoint=endpoint, created__gte=since).exists()
 
 
 def sse_events(raw):

@@ -75,6 +75,8 @@ def own_database():
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     yield
     connection.creation.destroy_test_db(shared, verbosity=0)
+    # SQLite ignores close() on an in-memory database; named the shared one again, it closes.
+    connection.close()
 
 
 @pytest.fixture

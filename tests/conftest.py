@@ -15,6 +15,8 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.db import connection, transaction  # noqa: E402
+
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
 from tests.upstream.server import FakeUpstream  # noqa: E402
 
@@ -61,3 +63,25 @@ def start_proxy(cli_env, tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def own_database():
+    """A database of the module's own, in memory and migrated, in place of the one the
+    suite shares with the proxies: what the module counts is only what it wrote, however
+    many rows other tests left and however old they have grown. Not for a module that
+    asks a proxy, which still uses the shared one."""
+    shared = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    yield
+    connection.creation.destroy_test_db(shared, verbosity=0)
+    # SQLite ignores close() on an in-memory database; named the shared one again, it closes.
+    connection.close()
+
+
+@pytest.fixture
+def own_rows(own_database):
+    """The module's own database, empty at the start of each test: its writes are rolled back."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)

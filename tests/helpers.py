@@ -4,6 +4,11 @@ import hashlib
 import json
 import time
 
+import httpx
+from django.contrib.auth import get_user_model
+from django.test import Client
+from websockets.sync.client import connect
+
 from sessions_admin.models import RequestLog
 
 
@@ -15,6 +20,15 @@ def logged(request_id, timeout=10):
         if row is not None or time.monotonic() > deadline:
             return row
         time.sleep(0.05)
+
+
+def unlogged_since(server, since, endpoint):
+    """No request to `endpoint` logged since `since`, once a logged request sent after it
+    has its row: a row of the earlier one, saved when its response ended, would be there
+    by then. Rows of other endpoints, other tests' included, do not count."""
+    barrier = httpx.get(f"{server.url}/v1/unlogged-since-barrier", timeout=30)
+    assert logged(barrier.headers["x-request-id"]) is not None
+    return not RequestLog.objects.filter(endpoint=endpoint, created__gte=since).exists()
 
 
 def sse_events(raw):
@@ -47,3 +61,43 @@ def user(text):
 
 def assistant(text):
     return {"role": "assistant", "content": [{"type": "text", "text": text}]}
+
+
+def open_activity(server, session=None, origin=None):
+    """The admin's live activity websocket, opened as a page of the admin's origin does."""
+    headers = {"Cookie": f"sessionid={session}"} if session else None
+    return connect(f"ws://127.0.0.1:{server.port}/ws/activity/", origin=origin or server.url, additional_headers=headers, open_timeout=10)
+
+
+def receive(ws, timeout=10):
+    return json.loads(ws.recv(timeout=timeout))
+
+
+def forced_session(user):
+    """The sessionid cookie of `user`, logged in without the login form: any proxy on the
+    tests' database takes it."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def staff_cookie():
+    user, _ = get_user_model().objects.get_or_create(username="tests-staff", defaults={"is_staff": True})
+    return forced_session(user)
+
+
+def live_processes(server, session):
+    """The server's CLI processes (runtimes.describe()) from the snapshot a live page opens with."""
+    with open_activity(server, session=session) as ws:
+        snapshot = receive(ws)
+    assert snapshot["event"] == "snapshot"
+    return snapshot["processes"]
+
+
+def wait_for_processes(server, session, condition, timeout=20):
+    """The server's CLI processes once `condition(processes)` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition(processes := live_processes(server, session)):
+        assert time.monotonic() < deadline, f"timed out; the processes: {processes}"
+        time.sleep(0.05)
+    return processes

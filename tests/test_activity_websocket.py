@@ -1,6 +1,5 @@
 """The admin's live activity websocket: staff only; a snapshot, then request events."""
 
-import json
 import re
 import time
 import uuid
@@ -8,26 +7,11 @@ import uuid
 import httpx
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
 from websockets.exceptions import InvalidStatus
-from websockets.sync.client import connect
 
-from tests.helpers import message_body
+from tests.helpers import forced_session, message_body, open_activity, receive
 
 PASSWORD = "correct horse battery staple"
-
-
-def ws_url(server):
-    return f"ws://127.0.0.1:{server.port}/ws/activity/"
-
-
-def open_activity(server, session=None, origin=None):
-    headers = {"Cookie": f"sessionid={session}"} if session else None
-    return connect(ws_url(server), origin=origin or server.url, additional_headers=headers, open_timeout=10)
-
-
-def receive(ws, timeout=10):
-    return json.loads(ws.recv(timeout=timeout))
 
 
 def events_of(ws, request_id, until=("end", "error"), timeout=60):
@@ -54,12 +38,6 @@ def staff_session(server):
         )
         assert (answer.status_code, answer.headers["location"]) == (302, "/admin/")
         return browser.cookies["sessionid"]
-
-
-def forced_session(user):
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
 
 
 @pytest.fixture(scope="module")
@@ -145,14 +123,26 @@ def test_it_pushes_start_first_token_and_end_of_a_request(proxy, upstream, staff
 def test_it_shows_the_live_process_of_a_finished_turn_in_the_next_snapshot(proxy, upstream, staff):
     response = httpx.post(f"{proxy.url}/v1/messages", json=message_body(f"Hi {uuid.uuid4().hex}", stream=False), timeout=60)
     assert response.status_code == 200
+    [called] = upstream.message_requests()
 
-    with open_activity(proxy, session=staff) as ws:
-        snapshot = receive(ws)
+    # Snapshots until its idle time reads 1 s: (opened, idle_seconds, received).
+    readings = []
+    deadline = time.monotonic() + 10
+    while not readings or readings[-1][1] < 1:
+        assert time.monotonic() < deadline, readings
+        opened = time.monotonic()
+        with open_activity(proxy, session=staff) as ws:
+            snapshot = receive(ws)
+        [process] = [p for p in snapshot["processes"] if p["claude_session_id"] == response.headers["x-claude-session-id"]]
+        assert (process["state"], snapshot["in_flight"]) == ("idle", [])
+        readings.append((opened, process["idle_seconds"], time.monotonic()))
+        time.sleep(0.05)
 
-    [process] = [p for p in snapshot["processes"] if p["claude_session_id"] == response.headers["x-claude-session-id"]]
-    assert process["state"] == "idle"
-    assert process["idle_seconds"] >= 0
-    assert snapshot["in_flight"] == []
+    # Its turn ended after the upstream was called and before the first snapshot showed it
+    # idle: each reading is the whole seconds since then (one clock: CLOCK_MONOTONIC).
+    ended_after, ended_before = called.received_at, readings[0][2]
+    for opened, idle_seconds, received in readings:
+        assert round(opened - ended_before) <= idle_seconds <= round(received - ended_after)
 
 
 def test_it_pushes_only_an_error_for_a_request_it_cannot_read(proxy, staff):

@@ -2,10 +2,10 @@
 the model as a structured tool_result for the same id, in one upstream call."""
 
 import json
-import os
 import time
 
 import httpx
+import psutil
 
 from sessions_admin.models import Conversation, TranscriptEntry
 from tests.test_client_tools import TOOLS
@@ -29,16 +29,29 @@ def _wait_until(condition, timeout=20):
         time.sleep(0.05)
 
 
+def _gone(process):
+    """The process has exited (an exited child nobody has reaped yet is a zombie)."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def _round_trip_after(upstream, proxy_for_result, first_proxy, session):
+    """The tool call, then its result through `proxy_for_result()`; and the pids of the CLI
+    that paused on the call and of the one left idle after the answer."""
     upstream.enqueue(
         replies.tool_use("mcp__client__read", {"path": "notes.txt"}, tool_id="toolu_gone"),
         replies.text("The notes say: buy milk."),
     )
     first = _post(first_proxy, [QUESTION], session).json()
+    [paused] = first_proxy.clis()  # the CLI waiting in its tool handler for the result
     reply = {"role": "assistant", "content": first["content"]}
     result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_gone", "content": "buy milk"}]}
-    second = _post(proxy_for_result(), [QUESTION, reply, result], session)
-    return first, second
+    answering_proxy = proxy_for_result()
+    second = _post(answering_proxy, [QUESTION, reply, result], session)
+    [answered] = answering_proxy.clis()  # kept idle after the answer
+    return first, second, paused, answered
 
 
 def _assert_structured_result(upstream):
@@ -54,6 +67,7 @@ def _assert_structured_result(upstream):
 
 def test_it_delivers_a_tool_result_after_a_server_restart(start_proxy, upstream):
     before = start_proxy()
+    started = []
 
     def restarted():
         # The transcript reaches the database a moment after the response: a restart
@@ -61,11 +75,16 @@ def test_it_delivers_a_tool_result_after_a_server_restart(start_proxy, upstream)
         resume_at = Conversation.objects.get(key="fallback-restart").resume_at
         _wait_until(lambda: TranscriptEntry.objects.filter(uuid=resume_at).exists())
         before.stop()
-        return start_proxy()
+        started.append(start_proxy())
+        return started[-1]
 
-    first, second = _round_trip_after(upstream, restarted, before, "fallback-restart")
+    first, second, paused, answered = _round_trip_after(upstream, restarted, before, "fallback-restart")
+    after = started[-1]
 
     assert first["stop_reason"] == "tool_use"
+    # A new server answered, on a CLI of its own: the paused one ended with the old server.
+    assert after.process.pid != before.process.pid
+    assert answered.pid != paused.pid and _gone(paused)
     assert second.status_code == 200
     assert [block["text"] for block in second.json()["content"]] == ["The notes say: buy milk."]
     _assert_structured_result(upstream)
@@ -84,9 +103,10 @@ def test_it_delivers_a_tool_result_after_the_wait_ran_out(start_proxy, upstream)
         _wait_until(lambda: proxy.clis() == [])
         return proxy
 
-    first, second = _round_trip_after(upstream, after_the_wait, proxy, "fallback-wait")
+    first, second, paused, answered = _round_trip_after(upstream, after_the_wait, proxy, "fallback-wait")
 
     assert second.status_code == 200
     assert [block["text"] for block in second.json()["content"]] == ["The notes say: buy milk."]
     _assert_structured_result(upstream)
-    assert os.getpid() != proxy.process.pid
+    # The same server answered, on a new CLI: the one that paused is gone for good.
+    assert answered.pid != paused.pid and _gone(paused)

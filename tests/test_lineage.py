@@ -3,7 +3,8 @@
 
 import pytest
 
-from sessions_admin.lineage import LINEAGE_KINDS, Lineage, trace, message_hash, reply_digest
+from sessions_admin.lineage import LINEAGE_KINDS, Lineage, message_hash, reply_digest, trace
+from sessions_admin.models import Conversation
 from tests.helpers import assistant, sha256, user
 
 
@@ -299,13 +300,32 @@ def test_it_starts_a_lineage_with_first_new_zero():
     assert Lineage("edit").first_new == 0
 
 
-def test_it_lists_every_lineage_kind_with_a_label():
-    assert LINEAGE_KINDS == (
-        ("new", "New conversation"),
-        ("continuation", "Continuation"),
-        ("retry", "Same request again"),
-        ("undo", "Undo"),
-        ("edit", "Edited history"),
-        ("compaction", "Compaction"),
-        ("elsewhere", "Turns answered elsewhere"),
-    )
+# One request of each kind, as the tests above trace them.
+ONE_OF_EACH = [
+    ([], None, STORED),
+    (STORED_HASHES, STORED_REPLY, [*STORED, assistant(REPLY), user("And a third")]),
+    (STORED_HASHES, STORED_REPLY, list(STORED)),
+    (STORED_HASHES, STORED_REPLY, STORED[:1]),
+    (STORED_HASHES, STORED_REPLY, [*STORED, assistant("Snow on the oak"), user("And a third")]),
+    (STORED_HASHES, STORED_REPLY, [user("Summary of the conversation so far.")]),
+    (STORED_HASHES, STORED_REPLY, [*STORED, assistant(REPLY), user("U4"), assistant("elsewhere"), user("U5")]),
+]
+
+
+def test_it_labels_exactly_the_kinds_classify_returns():
+    """The admin filters conversations by these labels: none may name a kind that never
+    happens, and every kind trace returns needs one."""
+    kinds = {trace(*case).kind for case in ONE_OF_EACH}
+
+    assert kinds == {kind for kind, _ in LINEAGE_KINDS}
+
+
+@pytest.mark.parametrize("case", ONE_OF_EACH)
+def test_it_stores_each_kind_classify_returns_as_a_valid_labelled_choice(case):
+    """What record_turn writes to Conversation.last_lineage passes the field's validation
+    (its choices and length), and the admin shows a label a person reads, not the code."""
+    kind = trace(*case).kind
+    field = Conversation._meta.get_field("last_lineage")
+
+    field.clean(kind, Conversation())  # raises ValidationError for a kind the field refuses
+    assert Conversation(last_lineage=kind).get_last_lineage_display() not in ("", kind)

@@ -7,12 +7,19 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from messages_api.claude.options import BLOCKED_TOOLS, build_options, cli_env, cli_model
+from messages_api.claude.client_tools import ToolBridge
+from messages_api.claude.options import build_options, cli_env, cli_model
 from messages_api.schemas import MessagesRequest
 
 CORE_TOOLS = [
     "Read", "Write", "Edit", "MultiEdit", "Bash", "Glob", "Grep", "NotebookEdit",
     "WebFetch", "WebSearch", "TodoWrite",
+]  # fmt: skip
+# Claude Code's own features, with no meaning for an API client: plan mode, questions to
+# a person at a terminal, its subagents and skills, cron jobs, worktrees, tool search.
+CLI_FEATURES = [
+    "EnterPlanMode", "ExitPlanMode", "AskUserQuestion", "Agent", "Task", "TaskOutput", "TaskStop",
+    "Skill", "CronCreate", "CronDelete", "CronList", "EnterWorktree", "ExitWorktree", "ToolSearch",
 ]  # fmt: skip
 
 
@@ -90,7 +97,17 @@ def test_it_blocks_every_built_in_tool_that_acts_on_this_machine():
     options = build_options(request(), stderr=ignore_stderr)
 
     assert [name for name in CORE_TOOLS if name not in options.disallowed_tools] == []
-    assert options.disallowed_tools == list(BLOCKED_TOOLS)
+    assert [name for name in CLI_FEATURES if name not in options.disallowed_tools] == []
+
+
+def test_it_blocks_no_client_tool_even_one_named_like_a_built_in():
+    bash = {"name": "Bash", "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}}}
+    params = request(tools=[bash, {**bash, "name": "Task"}])
+
+    options = build_options(params, tools=ToolBridge(params.tools), stderr=ignore_stderr)
+
+    assert options.allowed_tools == ["mcp__client__Bash", "mcp__client__Task"]
+    assert set(options.allowed_tools) & set(options.disallowed_tools) == set()
 
 
 def test_it_uses_the_model_alias_of_the_request():

@@ -1,4 +1,6 @@
-"""`manage.py purge_request_logs`: request logs older than --older-than (30d) go."""
+"""`manage.py purge_request_logs`: request logs older than --older-than (30d) go.
+
+Each test runs on a database of its own (conftest.own_rows): every count is of its rows."""
 
 import uuid
 from datetime import timedelta
@@ -11,23 +13,12 @@ from django.utils import timezone
 
 from sessions_admin.models import RequestLog
 
-PREFIX = "purge-logs-test-"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def database():
-    call_command("migrate", verbosity=0)
-
-
-@pytest.fixture(autouse=True)
-def own_rows():
-    yield
-    RequestLog.objects.filter(request_id__startswith=PREFIX).delete()
+pytestmark = pytest.mark.usefixtures("own_rows")
 
 
 def request_log(age):
     return RequestLog.objects.create(
-        request_id=f"{PREFIX}{uuid.uuid4().hex[:16]}",
+        request_id=f"purge-{uuid.uuid4().hex[:16]}",
         method="POST",
         endpoint="/v1/messages",
         status=200,
@@ -36,7 +27,7 @@ def request_log(age):
 
 
 def own_ids():
-    return set(RequestLog.objects.filter(request_id__startswith=PREFIX).values_list("request_id", flat=True))
+    return set(RequestLog.objects.values_list("request_id", flat=True))
 
 
 def purge(*args, **options):

@@ -1,13 +1,13 @@
 """`manage.py purge_sessions` and Conversation.objects.clear_expired(): old conversations
-go, with every transcript entry of the Claude sessions they hold or held."""
+go, with every transcript entry of the Claude sessions they hold or held.
 
-import asyncio
+Each test runs on a database of its own (conftest.own_rows): every count is of its rows."""
+
 import uuid
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import timedelta
 from io import StringIO
 
 import pytest
-from asgiref.sync import sync_to_async
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
@@ -15,27 +15,13 @@ from django.utils import timezone
 
 from sessions_admin.models import Conversation, TranscriptEntry, TranscriptSummary
 
-PREFIX = "purge-sessions-test-"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def database():
-    call_command("migrate", verbosity=0)
-
-
-@pytest.fixture(autouse=True)
-def own_rows():
-    """Rows of this module only; none left for the next test (the DB is shared)."""
-    yield
-    Conversation.objects.filter(key__startswith=PREFIX).delete()
-    TranscriptEntry.objects.filter(session_id__startswith=PREFIX).delete()
-    TranscriptSummary.objects.filter(session_id__startswith=PREFIX).delete()
+pytestmark = pytest.mark.usefixtures("own_rows")
 
 
 def conversation(last_used=None, expires_at=None, previous=True):
     now = timezone.now()
     last_used = last_used or now
-    name = f"{PREFIX}{uuid.uuid4().hex}"
+    name = f"purge-{uuid.uuid4().hex}"
     row = Conversation.objects.create(
         key=name,
         key_kind="header",
@@ -60,7 +46,7 @@ def ago(**delta):
 
 
 def own_keys():
-    return set(Conversation.objects.filter(key__startswith=PREFIX).values_list("key", flat=True))
+    return set(Conversation.objects.values_list("key", flat=True))
 
 
 def entries_of(row):
@@ -103,7 +89,7 @@ def test_it_deletes_conversations_last_used_before_the_default_cutoff_of_24h():
 def test_it_deletes_the_transcripts_of_current_and_previous_sessions_with_them():
     old = conversation(last_used=ago(days=2))
     recent = conversation(last_used=ago(minutes=5))
-    unrelated = f"{PREFIX}{uuid.uuid4().hex}-unrelated"
+    unrelated = f"unrelated-{uuid.uuid4().hex}"
     TranscriptEntry.objects.create(project_key="p", session_id=unrelated, entry={"type": "user"}, written_ms=1)
 
     purge()
@@ -173,65 +159,47 @@ def test_it_refuses_a_bad_duration_naming_older_than_and_the_value(value):
     assert own_keys() == {row.key}
 
 
-# clear_expired compares with a `now` far in the past, so that only this module's
-# rows can be expired whatever other tests left in the shared database.
-LONG_AGO = datetime(2001, 1, 1, tzinfo=dt_timezone.utc)
+def test_it_deletes_by_last_use_whatever_the_expiry():
+    """A conversation expires CLAUDE_PROXY_SESSION_TTL after its last use; the command
+    goes by the last use alone, so an expired one used lately stays and an old one goes."""
+    expired_but_recent = conversation(last_used=ago(hours=2), expires_at=ago(hours=1))
+    old_but_active = conversation(last_used=ago(days=2), expires_at=ago(days=-5))
+
+    assert purge()[0] == "Deleted 1 conversations."
+    assert own_keys() == {expired_but_recent.key}
+    assert entries_of(old_but_active) == 0
 
 
 def test_it_clears_expired_conversations_with_their_transcripts():
-    expired = conversation(last_used=LONG_AGO - timedelta(days=2), expires_at=LONG_AGO - timedelta(days=1))
-    active = conversation(last_used=LONG_AGO - timedelta(days=2), expires_at=LONG_AGO + timedelta(days=1))
+    expired = conversation(last_used=ago(days=2), expires_at=ago(days=1))
+    active = conversation(last_used=ago(days=2), expires_at=ago(days=-1))
 
-    assert Conversation.objects.clear_expired(now=LONG_AGO) == 1
+    assert Conversation.objects.clear_expired() == 1
 
     assert own_keys() == {active.key}
     assert entries_of(expired) == 0
     assert summaries_of(expired) == 0
     assert entries_of(active) == 4
+    assert summaries_of(active) == 2
 
 
-def test_it_clears_expired_conversations_as_of_now_by_default():
-    expired = conversation(last_used=ago(hours=2), expires_at=ago(hours=1))
-    active = conversation(last_used=ago(hours=2), expires_at=ago(hours=-1))
+def test_it_clears_what_has_expired_by_the_given_time_and_keeps_what_expires_at_it():
+    now = timezone.now()
+    expired = conversation(last_used=now - timedelta(hours=2), expires_at=now - timedelta(microseconds=1))
+    at_the_edge = conversation(last_used=now - timedelta(hours=2), expires_at=now)
 
-    cleared = Conversation.objects.clear_expired()
+    assert Conversation.objects.clear_expired(now=now) == 1
 
-    assert cleared >= 1
-    assert own_keys() == {active.key}
+    assert own_keys() == {at_the_edge.key}
     assert entries_of(expired) == 0
+    assert entries_of(at_the_edge) == 4
 
 
 def test_it_clears_nothing_when_nothing_has_expired():
-    active = conversation(last_used=LONG_AGO, expires_at=LONG_AGO + timedelta(hours=1))
+    active = conversation(last_used=ago(hours=2), expires_at=ago(hours=-1))
 
-    assert Conversation.objects.clear_expired(now=LONG_AGO) == 0
+    assert Conversation.objects.clear_expired() == 0
     assert own_keys() == {active.key}
-
-
-def test_it_clears_expired_conversations_from_async_code():
-    expired = conversation(last_used=LONG_AGO - timedelta(days=2), expires_at=LONG_AGO - timedelta(seconds=1))
-    active = conversation(last_used=LONG_AGO - timedelta(days=2), expires_at=LONG_AGO + timedelta(seconds=1))
-
-    cleared = asyncio.run(Conversation.objects.aclear_expired(now=LONG_AGO))
-
-    assert cleared == 1
-    assert own_keys() == {active.key}
-    assert entries_of(expired) == 0
-    assert entries_of(active) == 4
-
-
-def test_it_clears_expired_conversations_from_async_code_as_of_now_by_default():
-    conversation(last_used=ago(hours=2), expires_at=ago(minutes=1))
-    active = conversation(last_used=ago(hours=2), expires_at=ago(minutes=-60))
-
-    async def clear():
-        cleared = await Conversation.objects.aclear_expired()
-        return cleared, await sync_to_async(own_keys)()
-
-    cleared, keys = asyncio.run(clear())
-
-    assert cleared >= 1
-    assert keys == {active.key}
 
 
 @override_settings(CLAUDE_PROXY_LIVE_IDLE_SECONDS=300)

@@ -26,6 +26,11 @@ def ask(proxy, messages, *, headers=None, system=None, stream=False):
     return response
 
 
+def _wait_until(condition, timeout=20):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 def test_it_continues_a_headed_conversation_sending_only_the_new_message(proxy, upstream):
@@ -240,7 +245,8 @@ def test_it_lets_a_second_request_wait_for_the_first_then_continue_it(proxy, ups
 
     running = threading.Thread(target=second_turn)
     running.start()
-    time.sleep(0.8)
+    # The second turn is under way once its CLI calls the upstream; its answer takes 1.6 s more.
+    _wait_until(lambda: len(upstream.message_requests()) == 2)
     third = ask(proxy, [user("Q1"), assistant("A1"), user("Q2"), assistant("A2 slowly"), user("Q3")], headers=headers)
     running.join()
 
@@ -261,7 +267,9 @@ def test_it_starts_a_fresh_session_once_the_conversation_has_expired(start_proxy
     headers = {"x-session-id": "ses_expired_1"}
     upstream.enqueue(replies.text("A1"), replies.text("A2"))
     first = ask(proxy, [user("Q1")], headers=headers)
-    time.sleep(1.5)
+    # The row the turn's end wrote expires a second later.
+    answered = Conversation.objects.filter(key="ses_expired_1", request_count=1)
+    _wait_until(lambda: answered.exists() and answered.get().is_expired)
 
     second = ask(proxy, [user("Q1"), assistant("A1"), user("Q2")], headers=headers)
 

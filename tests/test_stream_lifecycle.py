@@ -78,10 +78,9 @@ def test_it_stops_the_cli_and_frees_the_slot_when_the_client_hangs_up(start_prox
     row = logged(request_id)
     assert (row.status, row.error_type) == (499, "client_closed")
     [hung_up] = upstream.message_requests()
-    deadline = time.monotonic() + 10
-    while not hung_up.answered and time.monotonic() < deadline:
-        time.sleep(0.2)
-    # The interrupted CLI dropped its upstream call: the reply was never written out.
+    # The upstream is done with the call once its reply is written out (in 4 s) or the CLI
+    # has hung up: the interrupted CLI dropped it, so the reply was never written out.
+    assert hung_up.finished.wait(timeout=10)
     assert hung_up.answered is False
     # The only slot is free again.
     after = httpx.post(f"{proxy.url}/v1/messages", json=message_body(stream=False), timeout=30)
@@ -99,7 +98,11 @@ def test_it_queues_turns_beyond_the_concurrency_limit(start_proxy, upstream):
 
     first = threading.Thread(target=ask, args=("first",))
     first.start()
-    time.sleep(1.0)
+    # The first holds the only slot once its CLI calls the upstream; its answer takes 1.6 s more.
+    deadline = time.monotonic() + 30
+    while not upstream.message_requests():
+        assert time.monotonic() < deadline, "the first turn never called the upstream"
+        time.sleep(0.05)
     ask("second")
     first.join()
 

@@ -1,19 +1,35 @@
 """Warm spares: a new conversation starts on a CLI process started ahead with the same
-options, a used spare is replaced, and idle processes stay within the memory budget."""
+options, a used spare is replaced, and idle processes stay within the memory budget.
+
+Which process is which is read from the live page's snapshot (runtimes.describe()):
+its pid, state and conversation, not from the server's log text."""
 
 import json
-import re
-import time
 
 import httpx
-import psutil
 
-from tests.helpers import message_body
+from sessions_admin.models import Conversation
+from tests.helpers import live_processes, message_body, staff_cookie, wait_for_processes
 from tests.upstream import replies
 
-SPARE_STARTED = re.compile(r"claude process started: pid=(\d+) conversation=None")
-ON_SPARE = re.compile(r"conversation (\d+) starts on warm spare pid=(\d+)")
-WARMED_UP = re.compile(r"claude process warmed up: pid=(\d+)")
+
+def _spares(processes):
+    return [process["pid"] for process in processes if process["state"] == "spare"]
+
+
+def _wait_for_spare(proxy, besides=()):
+    """The pid of the one spare shown (started, its CLI connected) that is not in `besides`."""
+    staff = staff_cookie()
+    processes = wait_for_processes(proxy, staff, lambda found: [pid for pid in _spares(found) if pid not in besides])
+    [spare] = [pid for pid in _spares(processes) if pid not in besides]
+    return spare
+
+
+def _process_of(proxy, session):
+    """The CLI process of the conversation under the x-session-id `session`, as shown."""
+    conversation = Conversation.objects.get(key=session)
+    [process] = [p for p in live_processes(proxy, staff_cookie()) if p["conversation_id"] == conversation.id]
+    return process
 
 
 def _ask(proxy, text, session, system="You are terse."):
@@ -34,46 +50,34 @@ def _third_turn(proxy, second, session):
     return httpx.post(f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": session}, timeout=60)
 
 
-def _wait_for(proxy, pattern, count, timeout=20):
-    """The first `count` matches of `pattern` in the server's log, once there are that many."""
-    deadline = time.monotonic() + timeout
-    while len(found := pattern.findall(proxy.output())) < count:
-        assert time.monotonic() < deadline, f"{pattern.pattern} seen {len(found)} times, not {count}"
-        time.sleep(0.05)
-    return found[:count]
-
-
 def test_it_starts_a_new_conversation_on_a_spare_and_replaces_it(start_proxy, upstream):
     proxy = start_proxy(CLAUDE_PROXY_WARM_SPARES="1")
     _ask(proxy, "First", "spare-a")
-    [spare] = _wait_for(proxy, SPARE_STARTED, 1)
+    spare = _wait_for_spare(proxy)
 
     _ask(proxy, "Second", "spare-b")
 
-    [(_, used)] = _wait_for(proxy, ON_SPARE, 1)
-    assert used == spare
-    [_, replacement] = _wait_for(proxy, SPARE_STARTED, 2)
-    assert replacement != spare
-    children = {child.pid for child in psutil.Process(proxy.process.pid).children()}
-    assert {int(spare), int(replacement)} <= children
+    assert _process_of(proxy, "spare-b")["pid"] == spare
+    replacement = _wait_for_spare(proxy, besides={spare})
+    assert {spare, replacement} <= {cli.pid for cli in proxy.clis()}
 
 
 def test_it_warms_a_spare_up_without_a_model_call_or_a_trace_in_the_conversation(start_proxy, upstream):
     proxy = start_proxy(CLAUDE_PROXY_WARM_SPARES="1")
     _ask(proxy, "First", "warm-a")
-    [spare] = _wait_for(proxy, WARMED_UP, 1)
-    assert len(upstream.message_requests()) == 1  # the first conversation's own
+    spare = _wait_for_spare(proxy)
 
     second = _ask(proxy, "Second", "warm-b")
     third = _third_turn(proxy, second, "warm-b")
 
-    [(_, used)] = _wait_for(proxy, ON_SPARE, 1)
-    assert used == spare
+    # The spare's warm-up ran before its first turn (a process plays its turns in order):
+    # every model call is a conversation's own, and none carries the warm-up.
+    assert _process_of(proxy, "warm-b")["pid"] == spare
     assert third.status_code == 200
     assert [block["text"] for block in third.json()["content"]] == ["Hello from the fake upstream."]
     requests = upstream.message_requests()
-    assert len(requests) == 3
-    assert [request.history() for request in requests[1:]] == [
+    assert [request.history() for request in requests] == [
+        [("user", "First")],
         [("user", "Second")],
         [("user", "Second"), ("assistant", "Hello from the fake upstream."), ("user", "Third")],
     ]
@@ -91,7 +95,7 @@ def test_it_runs_a_client_tool_call_on_a_spare(start_proxy, upstream):
         return response.json()
 
     post([{"role": "user", "content": "First"}], "tools-a")
-    [spare] = _wait_for(proxy, WARMED_UP, 1)
+    spare = _wait_for_spare(proxy)
     upstream.enqueue(replies.tool_use("mcp__client__read", {"path": "a.txt"}, tool_id="toolu_spare"), replies.text("It says hi."))
     question = {"role": "user", "content": "Read a.txt"}
 
@@ -99,8 +103,7 @@ def test_it_runs_a_client_tool_call_on_a_spare(start_proxy, upstream):
     result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_spare", "content": "hi"}]}
     answer = post([question, {"role": "assistant", "content": call["content"]}, result], "tools-b")
 
-    [(_, used)] = _wait_for(proxy, ON_SPARE, 1)
-    assert used == spare
+    assert _process_of(proxy, "tools-b")["pid"] == spare
     assert [(block["type"], block.get("id")) for block in call["content"]] == [("text", None), ("tool_use", "toolu_spare")]
     assert answer["content"] == [{"type": "text", "text": "It says hi."}]
     assert len(upstream.message_requests()) == 3
@@ -108,15 +111,16 @@ def test_it_runs_a_client_tool_call_on_a_spare(start_proxy, upstream):
 
 
 def test_it_never_starts_a_conversation_on_a_spare_with_other_options(start_proxy, upstream):
-    proxy = start_proxy(CLAUDE_PROXY_WARM_SPARES="1")
+    # Budget enough for both conversations' processes and both keys' spares.
+    proxy = start_proxy(CLAUDE_PROXY_WARM_SPARES="1", CLAUDE_PROXY_LIVE_RSS_MB="8192")
     _ask(proxy, "First", "other-a", system="You are terse.")
-    _wait_for(proxy, SPARE_STARTED, 1)
+    spare = _wait_for_spare(proxy)
 
     _ask(proxy, "Second", "other-b", system="You are verbose.")
 
-    assert ON_SPARE.findall(proxy.output()) == []
-
-
+    # The verbose conversation has a CLI of its own; the terse spare still waits for a terse one.
+    assert _process_of(proxy, "other-b")["pid"] != spare
+    assert spare in _spares(live_processes(proxy, staff_cookie()))
 
 
 def test_it_closes_the_least_recently_used_idle_process_over_the_memory_budget(start_proxy, upstream):
@@ -131,21 +135,20 @@ def test_it_closes_the_least_recently_used_idle_process_over_the_memory_budget(s
     _ask(proxy, "Older", "budget-old")
     _ask(proxy, "Newer", "budget-new")
 
-    deadline = time.monotonic() + 10
-    while len(proxy.clis()) > 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(proxy.clis()) == 1
-    assert "over the memory budget" in proxy.output()
-    assert "'budget-old'" in proxy.output().split("over the memory budget")[1].splitlines()[0]
+    # The older conversation's process was closed; the newer one's is left, idle.
+    newer = Conversation.objects.get(key="budget-new").id
+    processes = wait_for_processes(proxy, staff_cookie(), lambda found: len(found) == 1)
+    assert [(process["conversation_id"], process["state"]) for process in processes] == [(newer, "idle")]
+    assert [cli.pid for cli in proxy.clis()] == [processes[0]["pid"]]
 
 
 def test_it_resumes_a_conversation_begun_on_a_spare_without_the_warm_up(start_proxy, upstream):
     proxy = start_proxy(CLAUDE_PROXY_WARM_SPARES="1")
     _ask(proxy, "First", "resume-a")
-    [spare] = _wait_for(proxy, WARMED_UP, 1)
+    spare = _wait_for_spare(proxy)
     second = _ask(proxy, "Second", "resume-b")
-    [(_, used)] = _wait_for(proxy, ON_SPARE, 1)
-    [cli] = [child for child in proxy.clis() if child.pid == int(used)]
+    used = _process_of(proxy, "resume-b")["pid"]
+    [cli] = [child for child in proxy.clis() if child.pid == used]
     cli.kill()  # the next turn must resume the spare's session from its transcript
     cli.wait(timeout=10)
 

@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import replies
@@ -34,6 +34,10 @@ class RecordedRequest:
     headers: dict
     body: dict | None
     answered: bool = False  # the whole reply was written (False: the CLI hung up first)
+    # When it arrived, on the clock the proxy's time.monotonic() reads too (one machine).
+    received_at: float = field(default_factory=time.monotonic)
+    # Set once the handler is done with it: the reply written out, or the CLI gone.
+    finished: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property
     def is_message(self):
@@ -157,14 +161,24 @@ class FakeUpstream:
                     return {"_raw": raw.decode(errors="replace")}
 
             def do_GET(self):
-                upstream._record(RecordedRequest("GET", self.path, dict(self.headers), None))
-                self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": "no"}})
+                request = RecordedRequest("GET", self.path, dict(self.headers), None)
+                upstream._record(request)
+                try:
+                    self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": "no"}})
+                finally:
+                    request.finished.set()
 
             def do_POST(self):
                 body = self._read_body()
                 request = RecordedRequest("POST", self.path, dict(self.headers), body)
                 upstream._record(request)
                 self.recorded = request
+                try:
+                    self._reply(request, body)
+                finally:
+                    request.finished.set()
+
+            def _reply(self, request, body):
                 if not request.is_message:
                     if self.path.startswith("/v1/messages/count_tokens"):
                         return self._send_json(200, {"input_tokens": 42})

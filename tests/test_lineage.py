@@ -312,7 +312,7 @@ ONE_OF_EACH = [
 ]
 
 
-def test_it_labels_exactly_the_kinds_classify_returns():
+def test_it_labels_exactly_the_kinds_trace_returns():
     """The admin filters conversations by these labels: none may name a kind that never
     happens, and every kind trace returns needs one."""
     kinds = {trace(*case).kind for case in ONE_OF_EACH}
@@ -321,7 +321,7 @@ def test_it_labels_exactly_the_kinds_classify_returns():
 
 
 @pytest.mark.parametrize("case", ONE_OF_EACH)
-def test_it_stores_each_kind_classify_returns_as_a_valid_labelled_choice(case):
+def test_it_stores_each_kind_trace_returns_as_a_valid_labelled_choice(case):
     """What record_turn writes to Conversation.last_lineage passes the field's validation
     (its choices and length), and the admin shows a label a person reads, not the code."""
     kind = trace(*case).kind

@@ -47,7 +47,9 @@ def run(coroutine):
 class FakeProcess:
     _pids = itertools.count(1000)
 
-    def __init__(self, log, name, *, key=None, session_id="", conversation_id=None, rss_mb=100, cli=True):
+    def __init__(
+        self, log, name, *, key=None, session_id="", conversation_id=None, rss_mb=100, cli=True, warmed_up=True
+    ):
         self.log = log  # the ("stop" | "close", name) of every fake, in order
         self.name = name
         self.alive = True
@@ -56,6 +58,7 @@ class FakeProcess:
         self.session_id = session_id
         self.conversation_id = conversation_id
         self._cli = object() if cli else None
+        self.warmed_up = warmed_up
         self.tools = None
         self.rss_bytes = None if rss_mb is None else int(rss_mb * MB)
         self.calls = []
@@ -693,7 +696,7 @@ def test_it_describes_every_process_by_its_state(processes):
         answering = processes.new("answering", conversation_id="conv-r", session_id="session-r", rss_mb=50.5)
         idle = processes.new("idle", conversation_id="conv-i", session_id="session-i", rss_mb=200)
         waiting = processes.new("waiting", conversation_id="conv-w", session_id="session-w", rss_mb=300)
-        spare = processes.new("spare", rss_mb=80)
+        spare = processes.new("spare", rss_mb=80, warmed_up=False)
         runtimes.spares.fill(launch.spare_key(PARAMS), lambda: spare)
         idle_runtime = await keep(runtimes, "idle", idle, session_id="session-i")
         waiting_runtime = await keep(runtimes, "waiting", waiting, paused=paused_turn(), session_id="session-w")
@@ -704,6 +707,7 @@ def test_it_describes_every_process_by_its_state(processes):
         def row(process, state, rss_mb, idle_seconds=None, tool_calls=(), waiting_since=None):
             return {
                 "pid": process.pid,
+                "warmed_up": process.warmed_up,
                 "conversation_id": process.conversation_id,
                 "claude_session_id": process.session_id,
                 "state": state,

@@ -150,6 +150,7 @@ class Runtimes:
             described.append(
                 {
                     "pid": process.pid,
+                    "warmed_up": process.warmed_up,
                     "conversation_id": process.conversation_id,
                     "claude_session_id": process.session_id,
                     "state": state,

@@ -101,6 +101,7 @@ class ClaudeProcess:
         self.stderr_tail = deque(maxlen=STDERR_LINES)
         options.stderr = self.stderr_tail.append
         self._warm_up_prompt = f"{WARM_UP_PROMPT} {secrets.token_hex(8)}" if warm_up else None
+        self.warmed_up = not warm_up  # a warm-up's turn has run (or none was asked for)
         if warm_up:
             hooks = dict(options.hooks or {})
             hooks["UserPromptSubmit"] = [*hooks.get("UserPromptSubmit", []), HookMatcher(hooks=[self._refuse_warm_up])]
@@ -186,6 +187,7 @@ class ClaudeProcess:
         await client.query(self._warm_up_prompt)
         async for _ in client.receive_response():
             pass
+        self.warmed_up = True
         log.info("claude process warmed up: pid=%s", self.pid)
 
     async def _refuse_warm_up(self, hook_input, tool_use_id, context):

@@ -23,7 +23,7 @@ from .claude.client_tools import tool_choice_note, with_tool_choice
 from .claude.limiter import acquire_slot
 from .claude.registry import runtimes
 from .client_turn import ClientTurn
-from .errors import ApiError, invalid_request
+from .errors import ApiError
 from .history import prompt_content, seed_session, split, system_in_place
 from .prompt import api_blocks, user_message
 
@@ -41,22 +41,13 @@ class Ask:
     record: object = None  # request_log.RequestRecord
 
 
-def tool_results(waiting_on, new_messages, index):
+def tool_results(waiting_on, new_messages):
     """The tool_result blocks that answer the tool calls (ids) a conversation waits on,
-    or None if the new messages do not continue it (then the conversation starts
-    over). A reply that leaves one of the calls unanswered is refused, as the API
-    refuses it; `index` is the reply's place in the request's messages."""
+    or None if the new messages do not continue it (then the conversation starts over).
+    Every call has its result: schemas refuses a reply that leaves one unanswered."""
     if not waiting_on or len(new_messages) != 1 or new_messages[0].role != "user":
         return None
-    results = [block for block in new_messages[0].content if block.type == "tool_result"]
-    if not results:
-        return None
-    answered = {block.tool_use_id for block in results}
-    if missing := [tool_use_id for tool_use_id in waiting_on if tool_use_id not in answered]:
-        raise invalid_request(
-            f"messages.{index}.content: tool_use ids were found without tool_result blocks: {', '.join(missing)}"
-        )
-    return results
+    return [block for block in new_messages[0].content if block.type == "tool_result"] or None
 
 
 async def hold_conversation(ask):
@@ -107,7 +98,7 @@ class HeldConversation:
         )
         if self.lineage.resumes:
             new_messages = self.params.messages[self.lineage.first_new :]
-            self.results = tool_results(waiting_on, new_messages, len(self.params.messages) - 1)
+            self.results = tool_results(waiting_on, new_messages)
 
     @property
     def resume_id(self):

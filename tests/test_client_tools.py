@@ -190,7 +190,7 @@ def test_it_refuses_a_reply_that_leaves_a_call_unanswered(proxy, upstream):
 
     assert refused.value.status_code == 400
     assert "toolu_2" in refused.value.body["error"]["message"]
-    assert refused.value.body["error"]["message"].startswith("messages.2.content")
+    assert refused.value.body["error"]["message"].startswith("messages.1: `tool_use` ids were found without")
     assert [block.text for block in answered.content] == ["Both read."]
     assert len(upstream.message_requests()) == 2
 

@@ -108,9 +108,10 @@ def _message_blocks(message, path):
     if role == "tool":
         tool_call_id = as_string(message.get("tool_call_id"), f"{path}.tool_call_id", empty=False)
         content = message.get("content")
-        if not isinstance(content, str):
-            blocks, _ = _parts(content if content is not None else "", f"{path}.content", ("text", "image_url"))
-            content = blocks
+        if content is None:
+            content = []
+        elif not isinstance(content, str):
+            content, _ = _parts(content, f"{path}.content", ("text", "image_url"))
         return "user", [{"type": "tool_result", "tool_use_id": tool_call_id, "content": content}], [("tool_result", path)]
     if role == "user":
         blocks, origins = _parts(message.get("content"), f"{path}.content", ("text", "image_url", "file"))

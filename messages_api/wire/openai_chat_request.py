@@ -58,7 +58,8 @@ class Translation:
             origins = self.block_origins[rest[0]]
             if rest[2] < len(origins):
                 kind, origin = origins[rest[2]]
-                below = CLIENT_FIELDS.get(kind, {}).get(rest[3]) if len(rest) > 3 else None
+                inside = rest[4:] if rest[3:4] == [kind] else rest[3:]  # past the block type's tag
+                below = CLIENT_FIELDS.get(kind, {}).get(inside[0]) if inside else None
                 return f"{origin}.{below}" if below else origin
         if head == "system" and rest and rest[0] < len(self.system_origins):
             return self.system_origins[rest[0]]

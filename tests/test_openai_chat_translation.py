@@ -1,0 +1,349 @@
+"""The OpenAI Chat Completions wire, as data: requests as Anthropic requests, Anthropic
+answers and events as OpenAI's completions and chunks, errors as OpenAI's envelope."""
+
+import pytest
+from django.http.request import HttpHeaders
+
+from messages_api import catalog
+from messages_api.errors import ApiError
+from messages_api.wire.openai_chat import conversation_name
+from messages_api.wire.openai_chat_render import Chunks, completion, error_envelope, finish_reason, usage
+from messages_api.wire.openai_chat_request import JSON_OBJECT_NOTE, translate
+from sessions_admin.lineage import conversation_key
+from tests.upstream import replies
+
+PNG = "iVBORw0KGgo="
+READ = {"type": "function", "function": {"name": "read", "description": "Read a file", "parameters": {"type": "object"}}}
+
+
+def _request(messages=None, **fields):
+    return translate({"model": "gpt-4o", "messages": messages or [{"role": "user", "content": "Hi"}], **fields}).request
+
+
+def _text(text):
+    return {"type": "text", "text": text}
+
+
+def _refusal(body):
+    with pytest.raises(ApiError) as refused:
+        translation = translate({"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}], **body})
+        translation.validated()
+    assert refused.value.status == 400
+    return refused.value.message
+
+
+CALL = {"id": "call_1", "type": "function", "function": {"name": "read", "arguments": '{"path": "a"}'}}
+CALL_2 = {"id": "call_2", "type": "function", "function": {"name": "read", "arguments": ""}}
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        ([{"role": "user", "content": "Hi"}], [{"role": "user", "content": [_text("Hi")]}]),
+        (
+            [{"role": "user", "content": [
+                {"type": "text", "text": "Look:"},
+                {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}", "detail": "low"}},
+                {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg"}},
+                {"type": "file", "file": {"filename": "a.pdf", "file_data": "data:application/pdf;base64,JVBERi0="}},
+            ]}],
+            [{"role": "user", "content": [
+                _text("Look:"),
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}},
+                {"type": "image", "source": {"type": "url", "url": "https://example.com/cat.jpg"}},
+                {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0="}},
+            ]}],
+        ),
+        (
+            [
+                {"role": "user", "content": "Read a"},
+                {"role": "assistant", "content": "Reading.", "tool_calls": [CALL, CALL_2]},
+                {"role": "tool", "tool_call_id": "call_2", "content": "B"},
+                {"role": "tool", "tool_call_id": "call_1", "content": [{"type": "text", "text": "A"}]},
+                {"role": "user", "content": "Thanks"},
+                {"role": "assistant", "content": [{"type": "text", "text": "Welcome"}, {"type": "refusal", "refusal": "No."}]},
+            ],
+            [
+                {"role": "user", "content": [_text("Read a")]},
+                {"role": "assistant", "content": [
+                    _text("Reading."),
+                    {"type": "tool_use", "id": "call_1", "name": "read", "input": {"path": "a"}},
+                    {"type": "tool_use", "id": "call_2", "name": "read", "input": {}},
+                ]},
+                {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": "call_2", "content": "B"},
+                    {"type": "tool_result", "tool_use_id": "call_1", "content": [_text("A")]},
+                    _text("Thanks"),
+                ]},
+                {"role": "assistant", "content": [_text("Welcome"), _text("No.")]},
+            ],
+        ),
+        (
+            [{"role": "assistant", "content": "", "tool_calls": [CALL]}, {"role": "tool", "tool_call_id": "call_1", "content": None}],
+            [
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "call_1", "name": "read", "input": {"path": "a"}}]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "call_1", "content": []}]},
+            ],
+        ),
+        (
+            [{"role": "user", "content": "One"}, {"role": "developer", "content": "Now be terse."}, {"role": "user", "content": "Two"}],
+            [{"role": "user", "content": [_text("One")]}, {"role": "system", "content": [_text("Now be terse.")]}, {"role": "user", "content": [_text("Two")]}],
+        ),
+    ],
+    ids=["string", "parts", "tool-round", "calls-only", "system-in-place"],
+)  # fmt: skip
+def test_it_turns_messages_into_anthropic_blocks(messages, expected):
+    assert _request(messages)["messages"] == expected
+
+
+def test_it_makes_leading_system_and_developer_messages_the_system_text_in_order():
+    messages = [
+        {"role": "system", "content": "You are terse."},
+        {"role": "developer", "content": [{"type": "text", "text": "Use metric units."}]},
+        {"role": "user", "content": "Hi"},
+    ]
+
+    request = translate({"model": "gpt-4o", "messages": messages}).validated()
+
+    assert request.system_text == "You are terse.\nUse metric units."
+    assert [message.role for message in request.messages] == ["user"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "tool_choice"),
+    [
+        ({"tool_choice": "auto"}, {"type": "auto"}),
+        ({"tool_choice": "none"}, {"type": "none"}),
+        ({"tool_choice": "required"}, {"type": "any"}),
+        ({"tool_choice": {"type": "function", "function": {"name": "read"}}}, {"type": "tool", "name": "read"}),
+        ({"parallel_tool_calls": False}, {"type": "auto", "disable_parallel_tool_use": True}),
+        ({"tool_choice": "required", "parallel_tool_calls": False}, {"type": "any", "disable_parallel_tool_use": True}),
+        ({"parallel_tool_calls": True}, None),
+    ],
+)
+def test_it_translates_tool_choice(fields, tool_choice):
+    request = _request(tools=[READ], **fields)
+
+    assert request.get("tool_choice") == tool_choice
+    assert request["tools"] == [{"name": "read", "description": "Read a file", "input_schema": {"type": "object"}}]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"stop": "END"}, {"stop_sequences": ["END"]}),
+        ({"stop": ["END", "STOP"]}, {"stop_sequences": ["END", "STOP"]}),
+        ({"stop": None}, {}),
+        ({"stop": []}, {}),
+        ({"max_tokens": 50}, {"max_tokens": 50}),
+        ({"max_completion_tokens": 60, "max_tokens": 50}, {"max_tokens": 60}),
+        ({"reasoning_effort": "minimal"}, {"output_config": {"effort": "low"}}),
+        ({"reasoning_effort": "high"}, {"output_config": {"effort": "high"}}),
+        ({"reasoning_effort": "none"}, {}),
+        ({"stream": True}, {"stream": True}),
+        ({"temperature": 1.7, "top_p": 0.5, "frequency_penalty": 1, "presence_penalty": 1, "seed": 3, "user": "u",
+          "logit_bias": {"50256": -100}, "metadata": {"a": "b"}, "store": True, "n": 1}, {}),
+    ],
+)  # fmt: skip
+def test_it_translates_the_parameters(fields, expected):
+    request = _request(**fields)
+
+    assert request == {"model": "gpt-4o", "messages": [{"role": "user", "content": [_text("Hi")]}], "stream": False, **expected}
+
+
+def test_it_asks_for_json_through_a_system_note():
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}}
+
+    as_object = _request([{"role": "system", "content": "Be exact."}, {"role": "user", "content": "Hi"}], response_format={"type": "json_object"})
+    as_schema = _request(response_format={"type": "json_schema", "json_schema": {"name": "count", "schema": schema}})
+
+    assert as_object["system"] == [_text("Be exact."), _text(JSON_OBJECT_NOTE)]
+    assert as_schema["system"] == [_text(
+        "Answer with one JSON value and nothing else (no prose, no code fences), valid against this JSON Schema"
+        ' (named count):\n{"type": "object", "properties": {"n": {"type": "integer"}}}'
+    )]  # fmt: skip
+    assert "system" not in _request(response_format={"type": "text"})
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "tool_calls": [{**CALL, "function": {"name": "read", "arguments": "{nope"}}]}]},
+         "messages.1.tool_calls.0.function.arguments: not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
+        ({"messages": [{"role": "assistant", "tool_calls": [{**CALL, "function": {"name": "read", "arguments": "[1]"}}]}]},
+         "messages.0.tool_calls.0.function.arguments: must be a JSON object"),
+        ({"messages": [{"role": "robot", "content": "Hi"}]},
+         "messages.0.role: Input should be one of ['system', 'developer', 'user', 'assistant', 'tool'], not 'robot'"),
+        ({"messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}]},
+         "messages.0.content.0.type: type 'input_audio' is not one of ['text', 'image_url', 'file']"),
+        ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "ftp://x/cat.png"}}]}]},
+         "messages.0.content.0.image_url.url: must be an http(s) URL or a base64 data URL (data:image/png;base64,...)"),
+        ({"messages": [{"role": "tool", "content": "x"}]}, "messages.0.tool_call_id: Field required"),
+        ({"messages": [{"role": "user", "content": 5}]}, "messages.0.content: Input should be a valid list"),
+        ({"messages": "Hi"}, "messages: Input should be a valid list"),
+        ({"messages": [{"role": "system", "content": "Only rules."}]}, "messages: List should have at least 1 item after validation, not 0"),
+        ({"model": None}, "model: Field required"),
+        ({"n": 2}, "n: only 1 choice can be generated, not 2"),
+        ({"logprobs": True}, "logprobs: log probabilities are not available from Claude Code"),
+        ({"top_logprobs": 3}, "top_logprobs: log probabilities are not available from Claude Code"),
+        ({"max_tokens": 0}, "max_tokens: Input should be an integer of at least 1, not 0"),
+        ({"max_completion_tokens": "many"}, "max_completion_tokens: Input should be an integer of at least 1, not 'many'"),
+        ({"stop": ["END", 4]}, "stop.1: Input should be a valid string"),
+        ({"stream": "yes"}, "stream: Input should be a valid boolean"),
+        ({"stream_options": {"include_usage": "yes"}}, "stream_options.include_usage: Input should be a valid boolean"),
+        ({"reasoning_effort": "huge"}, "reasoning_effort: Input should be one of ['minimal', 'low', 'medium', 'high', 'xhigh', 'none'], not 'huge'"),
+        ({"tools": [{"type": "custom", "custom": {"name": "x"}}]}, "tools.0.type: only 'function' tools are supported, not 'custom'"),
+        ({"tools": [{"type": "function", "function": {"name": "x" * 129}}]}, "tools.0.function.name: String should have at most 128 characters"),
+        ({"tools": [READ], "tool_choice": {"type": "function", "function": {"name": "write"}}}, "tool_choice.function.name: no tool named 'write' in tools"),
+        ({"tool_choice": "required"}, "tool_choice: 'required' needs tools to call"),
+        ({"tool_choice": "always"}, "tool_choice: Input should be one of ['auto', 'none', 'required'] or a function, not 'always'"),
+        ({"response_format": {"type": "yaml"}}, "response_format.type: Input should be one of ['text', 'json_object', 'json_schema'], not 'yaml'"),
+        ({"functions": [{"name": "x"}]}, "functions: deprecated; send `tools` and `tool_choice` instead"),
+        ({"messages": [{"role": "assistant", "tool_calls": [{**CALL, "id": "c" * 257}]}]},
+         "messages.0.tool_calls.0.id: String should have at most 256 characters"),
+        ({"messages": [{"role": "assistant", "content": None, "tool_calls": [CALL]}, {"role": "tool", "tool_call_id": "t" * 257, "content": "x"}]},
+         "messages.1.tool_call_id: String should have at most 256 characters"),
+    ],
+)  # fmt: skip
+def test_it_refuses_bad_input_naming_the_field(body, message):
+    assert _refusal(body) == message
+
+
+@pytest.mark.parametrize(
+    ("stop_reason", "expected"),
+    [("end_turn", "stop"), ("max_tokens", "length"), ("tool_use", "tool_calls"), ("stop_sequence", "stop"), ("refusal", "content_filter"), (None, "stop")],
+)
+def test_it_maps_stop_reasons_to_finish_reasons(stop_reason, expected):
+    assert finish_reason(stop_reason) == expected
+
+
+def test_it_counts_every_input_token_as_a_prompt_token():
+    anthropic = {"input_tokens": 5, "output_tokens": 7, "cache_read_input_tokens": 100, "cache_creation_input_tokens": 20}
+
+    assert usage(anthropic) == {"prompt_tokens": 125, "completion_tokens": 7, "total_tokens": 132, "prompt_tokens_details": {"cached_tokens": 100}}
+
+
+def test_it_renders_a_whole_message_as_a_chat_completion():
+    message = replies.tool_calls(("read", {"path": "a"}, "toolu_1"), preamble="Let me look.").as_message()
+
+    rendered = completion(message, "gpt-4o", created=1700000000)
+
+    assert rendered == {
+        "id": f"chatcmpl-{message['id'].removeprefix('msg_')}",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": "gpt-4o",
+        "choices": [{
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": "Let me look.",
+                "tool_calls": [{"id": "toolu_1", "type": "function", "function": {"name": "read", "arguments": '{"path": "a"}'}}],
+                "refusal": None,
+            },
+            "finish_reason": "tool_calls",
+            "logprobs": None,
+        }],
+        "usage": {"prompt_tokens": 11, "completion_tokens": 12, "total_tokens": 23, "prompt_tokens_details": {"cached_tokens": 0}},
+    }  # fmt: skip
+
+
+def test_it_joins_text_blocks_with_a_newline_and_gives_null_content_without_text():
+    message = {"id": "msg_1", "content": [_text("One."), _text("Two.")], "stop_reason": "end_turn", "usage": {}}
+    calls_only = {"id": "msg_2", "content": [{"type": "tool_use", "id": "t", "name": "n", "input": {}}], "stop_reason": "tool_use"}
+
+    assert completion(message, "m")["choices"][0]["message"]["content"] == "One.\nTwo."
+    assert completion(calls_only, "m")["choices"][0]["message"]["content"] is None
+
+
+def _fed(events, **options):
+    chunks = Chunks("gpt-4o", created=1700000000, **options)
+    return [chunk for event in events for chunk in chunks.feed(event)]
+
+
+def _choice(delta, finish=None):
+    return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+
+
+def test_it_streams_a_text_answer_as_chunks():
+    events = replies.text("Hello there", chunks=2, input_tokens=9, output_tokens=4).events
+
+    chunks = _fed(events, include_usage=True)
+
+    base = {"id": f"chatcmpl-{events[0]['message']['id'].removeprefix('msg_')}", "object": "chat.completion.chunk", "created": 1700000000, "model": "gpt-4o"}
+    assert chunks == [
+        {**base, "choices": _choice({"role": "assistant", "content": ""}), "usage": None},
+        {**base, "choices": _choice({"content": "Hello "}), "usage": None},
+        {**base, "choices": _choice({"content": "there"}), "usage": None},
+        {**base, "choices": _choice({}, "stop"), "usage": None},
+        {**base, "choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13, "prompt_tokens_details": {"cached_tokens": 0}}},
+    ]  # fmt: skip
+
+
+def test_it_streams_tool_calls_by_their_index_among_the_calls():
+    events = replies.tool_calls(("read", {"path": "a"}, "toolu_1"), ("glob", {"p": "*"}, "toolu_2"), preamble="Looking.").events
+
+    deltas = [(chunk["choices"][0]["delta"], chunk["choices"][0]["finish_reason"]) for chunk in _fed(events)]
+
+    assert deltas == [
+        ({"role": "assistant", "content": ""}, None),
+        ({"content": "Looking."}, None),
+        ({"tool_calls": [{"index": 0, "id": "toolu_1", "type": "function", "function": {"name": "read", "arguments": ""}}]}, None),
+        ({"tool_calls": [{"index": 0, "function": {"arguments": '{"path'}}]}, None),
+        ({"tool_calls": [{"index": 0, "function": {"arguments": '": "a"}'}}]}, None),
+        ({"tool_calls": [{"index": 1, "id": "toolu_2", "type": "function", "function": {"name": "glob", "arguments": ""}}]}, None),
+        ({"tool_calls": [{"index": 1, "function": {"arguments": '{"p":'}}]}, None),
+        ({"tool_calls": [{"index": 1, "function": {"arguments": ' "*"}'}}]}, None),
+        ({}, "tool_calls"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "envelope"),
+    [
+        (ApiError(400, "invalid_request_error", "messages.0.role: bad"), 400,
+         {"message": "messages.0.role: bad", "type": "invalid_request_error", "param": "messages.0.role", "code": None}),
+        (ApiError(400, "invalid_request_error", "The request body is not valid JSON: x"), 400,
+         {"message": "The request body is not valid JSON: x", "type": "invalid_request_error", "param": None, "code": None}),
+        (ApiError(401, "authentication_error", "log in"), 401, {"message": "log in", "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}),
+        (ApiError(402, "billing_error", "pay"), 402, {"message": "pay", "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}),
+        (ApiError(429, "rate_limit_error", "wait"), 429, {"message": "wait", "type": "requests", "param": None, "code": "rate_limit_exceeded"}),
+        (ApiError(529, "overloaded_error", "busy"), 529, {"message": "busy", "type": "server_error", "param": None, "code": "overloaded"}),
+        (ApiError(502, "api_error", "broke"), 502, {"message": "broke", "type": "server_error", "param": None, "code": None}),
+        (ApiError(504, "timeout_error", "slow"), 504, {"message": "slow", "type": "server_error", "param": None, "code": "timeout"}),
+    ],
+)  # fmt: skip
+def test_it_gives_errors_in_openai_envelope(error, status, envelope):
+    assert error.status == status
+    assert error_envelope(error) == {"error": envelope}
+
+
+@pytest.mark.parametrize(
+    ("meta", "body", "key"),
+    [
+        ({"HTTP_SESSION_ID": "codex-1"}, {}, ("header", "codex-1")),
+        ({"HTTP_THREAD_ID": "thread-9"}, {"prompt_cache_key": "cache-1"}, ("header", "thread-9")),
+        ({}, {"prompt_cache_key": "cache-1"}, ("header", "cache-1")),
+        ({"HTTP_X_SESSION_ID": "ses_1", "HTTP_SESSION_ID": "codex-1"}, {}, ("header", "ses_1")),
+        ({}, {"user": "someone"}, ("fingerprint", None)),
+    ],
+)
+def test_it_names_the_conversation_from_openai_clients_hints(meta, body, key):
+    headers = HttpHeaders(meta)
+    messages = [{"role": "user", "content": [_text("Hi")]}]
+
+    kind, name, _ = conversation_key(headers, messages, "", named=conversation_name(headers, body))
+
+    assert (kind, name if key[1] else None) == key
+
+
+def test_it_adds_openai_fields_to_the_models():
+    model = catalog.with_openai_fields(catalog.model_info("claude-sonnet-4-5"))
+    page = catalog.with_openai_list_fields(catalog.page(limit=1))
+
+    assert model == {
+        "id": "claude-sonnet-4-5", "type": "model", "display_name": "Claude Sonnet 4.5", "created_at": "2025-09-29T00:00:00Z",
+        "object": "model", "created": 1759104000, "owned_by": "anthropic",
+    }  # fmt: skip
+    assert (page["object"], page["data"][0]["object"], page["has_more"]) == ("list", "model", True)
+    assert catalog.openai_client(HttpHeaders({})) and not catalog.openai_client(HttpHeaders({"HTTP_ANTHROPIC_VERSION": "2023-06-01"}))

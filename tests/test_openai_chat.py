@@ -6,66 +6,22 @@ import json
 import httpx
 import openai
 import pytest
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat import ChatCompletion
 
-from sessions_admin.models import Conversation
+from messages_api.wire.openai_chat_request import JSON_OBJECT_NOTE
 from tests.helpers import logged
+from tests.openai_helpers import READ, client, create, finish_reasons, streamed
 from tests.upstream import replies
 
-READ = {
-    "type": "function",
-    "function": {
-        "name": "read",
-        "description": "Read a file",
-        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]},
-    },
-}
-GLOB = {
-    "type": "function",
-    "function": {"name": "glob", "description": "Find files", "parameters": {"type": "object", "properties": {"pattern": {"type": "string"}}}},
-}
-
-
-def _client(proxy):
-    return openai.OpenAI(base_url=f"{proxy.url}/v1", api_key="dummy", max_retries=0)
-
-
-def _create(proxy, request_id, headers=None, **fields):
-    return _client(proxy).chat.completions.create(
-        model="claude-sonnet-4-5", extra_headers={"x-request-id": request_id, **(headers or {})}, **fields
-    )
-
-
-def _streamed(proxy, request_id, **fields):
-    """Every chunk of a streamed answer, each checked against the client's own type."""
-    chunks = list(_create(proxy, request_id, stream=True, **fields))
-    for chunk in chunks:
-        ChatCompletionChunk.model_validate(chunk.to_dict())
-    return chunks
-
-
-def _assembled(chunks):
-    """The assistant message a client builds from chunks: its text and its tool calls."""
-    text, calls = "", {}
-    for chunk in chunks:
-        for choice in chunk.choices:
-            text += choice.delta.content or ""
-            for call in choice.delta.tool_calls or ():
-                if call.id:
-                    calls[call.index] = {"id": call.id, "type": "function", "function": {"name": call.function.name, "arguments": ""}}
-                calls[call.index]["function"]["arguments"] += call.function.arguments or ""
-    return {"role": "assistant", "content": text or None, "tool_calls": [calls[index] for index in sorted(calls)]}
-
-
-def _finish_reasons(chunks):
-    return [choice.finish_reason for chunk in chunks for choice in chunk.choices if choice.finish_reason]
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 
 
 def test_it_answers_a_chat_completion(proxy, upstream):
     upstream.enqueue(replies.text("Four.", input_tokens=23, output_tokens=3))
 
-    answer = _create(
-        proxy, "req_chat_json", max_tokens=100, temperature=0.2, seed=7, user="someone",
+    answer = create(
+        proxy, "req_chat_json", max_tokens=100, temperature=0.2, seed=7, user="someone", reasoning_effort="minimal",
+        response_format={"type": "json_object"},
         messages=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "2 + 2?"}],
     )  # fmt: skip
 
@@ -81,8 +37,9 @@ def test_it_answers_a_chat_completion(proxy, upstream):
     assert usage.prompt_tokens_details.cached_tokens == 0
     [sent] = upstream.message_requests()
     assert sent.history() == [("user", "2 + 2?")]
-    assert "Be brief." in sent.system_text()
-    assert sent.body["max_tokens"] == 100
+    assert f"Be brief.\n{JSON_OBJECT_NOTE}" in sent.system_text()
+    assert (sent.body["max_tokens"], sent.body["output_config"]["effort"]) == (100, "low")
+    assert "temperature" not in sent.body
     row = logged("req_chat_json")
     assert (row.endpoint, row.status, row.stream, row.model, row.error_type) == ("/v1/chat/completions", 200, False, "claude-sonnet-4-5", "")
 
@@ -90,14 +47,14 @@ def test_it_answers_a_chat_completion(proxy, upstream):
 def test_it_streams_a_chat_completion_with_usage(proxy, upstream):
     upstream.enqueue(replies.text("Streamed words.", chunks=3, input_tokens=31, output_tokens=6))
 
-    chunks = _streamed(
+    chunks = streamed(
         proxy, "req_chat_stream", stream_options={"include_usage": True},
         messages=[{"role": "user", "content": "Stream a greeting"}],
     )  # fmt: skip
 
     assert chunks[0].choices[0].delta.to_dict() == {"role": "assistant", "content": ""}
     assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices) == "Streamed words."
-    assert _finish_reasons(chunks) == ["stop"]
+    assert finish_reasons(chunks) == ["stop"]
     assert chunks[-2].choices[0].delta.to_dict() == {}
     assert (chunks[-1].choices, chunks[-1].usage.prompt_tokens, chunks[-1].usage.completion_tokens) == ([], 31, 6)
     assert {chunk.id for chunk in chunks} == {chunks[0].id} and chunks[0].id.startswith("chatcmpl-")
@@ -128,68 +85,50 @@ def test_it_frames_chunks_as_data_lines_ending_with_done(proxy, upstream):
     assert response.headers["x-claude-session-id"] == upstream.message_requests()[0].headers["X-Claude-Code-Session-Id"]
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
-def test_it_returns_a_tool_call_and_sends_its_result_to_the_model(proxy, upstream, stream):
-    upstream.enqueue(
-        replies.tool_use("mcp__client__read", {"path": "notes.txt"}, tool_id="toolu_read1"),
-        replies.text("The notes say: buy milk."),
-    )
-    question = {"role": "user", "content": "What do my notes say?"}
-    fields = {"tools": [READ, GLOB], "headers": {"session-id": f"chat-tools-{stream}"}}
+def test_it_continues_the_conversation_on_its_live_cli(proxy, upstream):
+    upstream.enqueue(replies.text("Paris."), replies.text("About two million."))
+    question = {"role": "user", "content": "Capital of France?"}
 
-    if stream:
-        chunks = _streamed(proxy, f"req_chat_tool1_{stream}", messages=[question], **fields)
-        first, finish = _assembled(chunks), _finish_reasons(chunks)
-    else:
-        choice = _create(proxy, f"req_chat_tool1_{stream}", messages=[question], **fields).choices[0]
-        first, finish = choice.message.to_dict(), [choice.finish_reason]
+    first = create(proxy, "req_chat_turn1", messages=[question])
+    follow_up = [question, first.choices[0].message.to_dict(), {"role": "user", "content": "How many live there?"}]
+    second = create(proxy, "req_chat_turn2", messages=follow_up)
 
-    call = {"id": "toolu_read1", "type": "function", "function": {"name": "read", "arguments": '{"path": "notes.txt"}'}}
-    assert (first["content"], first["tool_calls"], finish) == ("Let me check.", [call], ["tool_calls"])
+    assert second.choices[0].message.content == "About two million."
+    sent = upstream.message_requests()
+    assert sent[1].history() == [("user", "Capital of France?"), ("assistant", "Paris."), ("user", "How many live there?")]
+    assert sent[0].headers["X-Claude-Code-Session-Id"] == sent[1].headers["X-Claude-Code-Session-Id"]
+    assert [logged("req_chat_turn1").lineage, logged("req_chat_turn2").lineage] == ["new", "continuation"]
+
+
+def test_it_sends_an_image_part_to_the_model_as_an_image_block(proxy, upstream):
+    parts = [
+        {"type": "text", "text": "What is this?"},
+        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
+    ]
+
+    create(proxy, "req_chat_image", messages=[{"role": "user", "content": parts}])
+
+    [sent] = upstream.message_requests()
+    first = sent.body["messages"][0]["content"]
+    assert {"type": "text", "text": "What is this?"} in first
+    assert [block for block in first if block["type"] == "image"] == [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}}
+    ]
+
+
+def test_it_wants_the_api_key_when_one_is_set(start_proxy, upstream):
+    guarded = start_proxy(CLAUDE_PROXY_API_KEY="s3cret")
+    body = {"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "Hi"}]}
+
+    refused = httpx.post(f"{guarded.url}/chat/completions", json=body, timeout=30)
+    with pytest.raises(openai.AuthenticationError):
+        client(guarded).chat.completions.create(**body)
+    answer = openai.OpenAI(base_url=f"{guarded.url}/v1", api_key="s3cret", max_retries=0).chat.completions.create(**body)
+
+    assert refused.status_code == 401
+    assert logged(refused.headers["x-request-id"]).status == 401
+    assert answer.choices[0].message.content == "Hello from the fake upstream."
     assert len(upstream.message_requests()) == 1
-
-    result = {"role": "tool", "tool_call_id": "toolu_read1", "content": "buy milk"}
-    second = _create(proxy, f"req_chat_tool2_{stream}", messages=[question, first, result], **fields)
-
-    assert second.choices[0].message.content == "The notes say: buy milk."
-    assert second.choices[0].finish_reason == "stop"
-    sent = upstream.message_requests()
-    assert len(sent) == 2  # the live CLI's waiting call got the result: one upstream call
-    assert sent[1].tool_results() == [("toolu_read1", "buy milk", False)]
-    assert [tool["name"] for tool in sent[0].body["tools"]] == ["mcp__client__glob", "mcp__client__read"]
-    assert logged(f"req_chat_tool1_{stream}").tool_calls == [{"id": "toolu_read1", "name": "read"}]
-    assert logged(f"req_chat_tool2_{stream}").tool_results == [{"tool_use_id": "toolu_read1", "is_error": False}]
-    assert Conversation.objects.get(key=f"chat-tools-{stream}").key_kind == "header"
-
-
-def test_it_round_trips_parallel_calls_answered_in_another_order(proxy, upstream):
-    upstream.enqueue(
-        replies.tool_calls(
-            ("mcp__client__read", {"path": "a.txt"}, "toolu_a"), ("mcp__client__glob", {"pattern": "*.py"}, "toolu_b")
-        ),
-        replies.text("Done reading."),
-    )
-    question = {"role": "user", "content": "Look around."}
-    fields = {"tools": [READ, GLOB], "prompt_cache_key": "chat-parallel"}
-
-    chunks = _streamed(proxy, "req_chat_parallel1", messages=[question], **fields)
-    first = _assembled(chunks)
-
-    assert [(call["id"], call["function"]["name"], json.loads(call["function"]["arguments"])) for call in first["tool_calls"]] == [
-        ("toolu_a", "read", {"path": "a.txt"}),
-        ("toolu_b", "glob", {"pattern": "*.py"}),
-    ]
-    results = [
-        {"role": "tool", "tool_call_id": "toolu_b", "content": "no such pattern"},
-        {"role": "tool", "tool_call_id": "toolu_a", "content": [{"type": "text", "text": "alpha"}]},
-    ]
-    second = _create(proxy, "req_chat_parallel2", messages=[question, first, *results], **fields)
-
-    assert second.choices[0].message.content == "Done reading."
-    sent = upstream.message_requests()
-    assert len(sent) == 2
-    assert sent[1].tool_results() == [("toolu_a", "alpha", False), ("toolu_b", "no such pattern", False)]
-    assert Conversation.objects.get(key="chat-parallel").key_kind == "header"
 
 
 def test_it_refuses_bad_tool_call_arguments_naming_the_field(proxy, upstream):
@@ -200,7 +139,7 @@ def test_it_refuses_bad_tool_call_arguments_naming_the_field(proxy, upstream):
     ]
 
     with pytest.raises(openai.BadRequestError) as refused:
-        _create(proxy, "req_chat_bad_args", messages=messages, tools=[READ])
+        create(proxy, "req_chat_bad_args", messages=messages, tools=[READ])
 
     error = refused.value.body
     assert error["message"].startswith("messages.1.tool_calls.0.function.arguments: not valid JSON")
@@ -212,7 +151,7 @@ def test_it_refuses_bad_tool_call_arguments_naming_the_field(proxy, upstream):
 
 def test_it_refuses_more_than_one_choice(proxy, upstream):
     with pytest.raises(openai.BadRequestError) as refused:
-        _create(proxy, "req_chat_n", n=2, messages=[{"role": "user", "content": "Twice?"}])
+        create(proxy, "req_chat_n", n=2, messages=[{"role": "user", "content": "Twice?"}])
 
     assert refused.value.body == {
         "message": "n: only 1 choice can be generated, not 2", "type": "invalid_request_error", "param": "n", "code": None,
@@ -226,7 +165,7 @@ def test_it_gives_the_client_a_rate_limit_error(proxy, upstream, stream):
     upstream.enqueue(replies.error(429, "usage limit"))
 
     with pytest.raises(openai.RateLimitError) as caught:
-        answer = _create(proxy, f"req_chat_429_{stream}", stream=stream, messages=[{"role": "user", "content": "Hi"}])
+        answer = create(proxy, f"req_chat_429_{stream}", stream=stream, messages=[{"role": "user", "content": "Hi"}])
         list(answer) if stream else answer
 
     assert caught.value.status_code == 429
@@ -243,11 +182,11 @@ def test_it_ends_a_stream_that_fails_midway_with_an_error_chunk(proxy, upstream)
     received = []
 
     with pytest.raises(openai.APIError) as caught:
-        for chunk in _create(proxy, "req_chat_midway", stream=True, messages=[{"role": "user", "content": "Go on"}]):
+        for chunk in create(proxy, "req_chat_midway", stream=True, messages=[{"role": "user", "content": "Go on"}]):
             received.append(chunk)
 
     assert received[0].choices[0].delta.role == "assistant"
-    assert _finish_reasons(received) == []
+    assert finish_reasons(received) == []
     assert caught.value.body["type"] == "server_error"
     assert caught.value.message == caught.value.body["message"]
     row = logged("req_chat_midway")

@@ -3,7 +3,9 @@
 import httpx
 import openai
 import pytest
+from django.http.request import HttpHeaders
 
+from messages_api import catalog
 from messages_api.catalog import MODELS
 from tests.helpers import logged
 
@@ -53,3 +55,15 @@ def test_it_answers_an_unknown_model_with_not_found(proxy, upstream):
         _client(proxy).models.retrieve("gpt-nonesuch")
 
     assert raised.value.body["message"] == "model: gpt-nonesuch"
+
+
+def test_it_adds_openai_fields_to_the_models():
+    model = catalog.with_openai_fields(catalog.model_info("claude-sonnet-4-5"))
+    page = catalog.with_openai_list_fields(catalog.page(limit=1))
+
+    assert model == {
+        "id": "claude-sonnet-4-5", "type": "model", "display_name": "Claude Sonnet 4.5", "created_at": "2025-09-29T00:00:00Z",
+        "object": "model", "created": 1759104000, "owned_by": "anthropic",
+    }  # fmt: skip
+    assert (page["object"], page["data"][0]["object"], page["has_more"]) == ("list", "model", True)
+    assert catalog.openai_client(HttpHeaders({})) and not catalog.openai_client(HttpHeaders({"HTTP_ANTHROPIC_VERSION": "2023-06-01"}))

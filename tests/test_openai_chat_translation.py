@@ -4,10 +4,12 @@ blocks, parameters, the conversation's name, and the 400s that name the client's
 
 import pytest
 from django.http.request import HttpHeaders
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from messages_api.errors import ApiError
 from messages_api.wire.openai_chat import conversation_name
-from messages_api.wire.openai_chat_request import JSON_OBJECT_NOTE, translate
+from messages_api.wire.openai_chat_request import EFFORTS, JSON_OBJECT_NOTE, translate
 from sessions_admin.lineage import conversation_key
 
 PNG = "iVBORw0KGgo="
@@ -224,3 +226,46 @@ def test_it_names_the_conversation_from_openai_clients_hints(meta, body, key):
     kind, name, _ = conversation_key(headers, messages, "", named=conversation_name(headers, body))
 
     assert (kind, name if key[1] else None) == key
+
+
+SCALARS = st.none() | st.booleans() | st.integers(-5, 300) | st.floats(allow_nan=False) | st.text(max_size=12)
+JSON_VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=10)
+PARTS = st.fixed_dictionaries(
+    {"type": st.sampled_from(["text", "image_url", "file", "refusal", "input_audio", ""]) | JSON_VALUES},
+    optional={"text": JSON_VALUES, "image_url": JSON_VALUES | st.fixed_dictionaries({"url": st.sampled_from(["data:image/png;base64,", "https://x/y.png", "data:image/png;base64,AA"]) | JSON_VALUES}),
+              "file": JSON_VALUES, "refusal": JSON_VALUES},
+)  # fmt: skip
+CALLS = st.fixed_dictionaries(
+    {},
+    optional={"id": JSON_VALUES, "type": st.just("function") | JSON_VALUES,
+              "function": st.fixed_dictionaries({}, optional={"name": JSON_VALUES, "arguments": st.sampled_from(["", "{}", "[]", "{x"]) | JSON_VALUES})},
+)  # fmt: skip
+MESSAGES = st.fixed_dictionaries(
+    {"role": st.sampled_from(["system", "developer", "user", "assistant", "tool", "robot"]) | JSON_VALUES},
+    optional={"content": st.text(max_size=10) | st.lists(PARTS, max_size=3) | JSON_VALUES,
+              "tool_calls": st.lists(CALLS, max_size=2) | JSON_VALUES, "tool_call_id": JSON_VALUES},
+)  # fmt: skip
+BODIES = st.fixed_dictionaries(
+    {},
+    optional={
+        name: JSON_VALUES | values
+        for name, values in {
+            "model": st.just("gpt-4o"), "messages": st.lists(MESSAGES, max_size=4), "tools": st.lists(st.just(READ), max_size=1),
+            "tool_choice": st.sampled_from(["auto", "none", "required", {"type": "function", "function": {"name": "read"}}]),
+            "parallel_tool_calls": st.booleans(), "stop": st.text(max_size=5), "max_tokens": st.integers(0, 9),
+            "max_completion_tokens": st.integers(0, 9), "reasoning_effort": st.sampled_from(list(EFFORTS)),
+            "response_format": st.sampled_from([{"type": "json_object"}, {"type": "json_schema", "json_schema": {"schema": {}}}]),
+            "stream": st.booleans(), "stream_options": st.just({"include_usage": True}), "n": st.integers(0, 3),
+            "logprobs": st.booleans(), "top_logprobs": st.integers(0, 3), "modalities": st.just(["text", "audio"]),
+        }.items()
+    },
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(BODIES)
+def test_it_answers_any_body_with_a_request_or_a_400(body):
+    try:
+        translate(body).validated()
+    except ApiError as error:
+        assert error.status == 400

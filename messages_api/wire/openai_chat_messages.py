@@ -38,8 +38,11 @@ def as_list(value, path):
 
 
 def _image(part, path):
-    image = as_object(part.get("image_url"), f"{path}.image_url")
-    url = as_string(image.get("url"), f"{path}.image_url.url", empty=False)
+    image = part.get("image_url")
+    if isinstance(image, str):
+        url = as_string(image, f"{path}.image_url", empty=False)  # the short form some clients send
+    else:
+        url = as_string(as_object(image, f"{path}.image_url").get("url"), f"{path}.image_url.url", empty=False)
     if found := DATA_URL.fullmatch(url):
         return {"type": "image", "source": {"type": "base64", "media_type": found["media_type"], "data": found["data"]}}
     if url.startswith(("http://", "https://")):

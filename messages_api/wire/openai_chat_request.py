@@ -61,6 +61,8 @@ class Translation:
                 inside = rest[4:] if rest[3:4] == [kind] else rest[3:]  # past the block type's tag
                 below = CLIENT_FIELDS.get(kind, {}).get(inside[0]) if inside else None
                 return f"{origin}.{below}" if below else origin
+        if head == "messages":
+            return "messages"  # a place the translation made, not one the client wrote
         if head == "system" and rest and rest[0] < len(self.system_origins):
             return self.system_origins[rest[0]]
         if head == "tools" and len(rest) >= 2:
@@ -84,7 +86,8 @@ def _refuse_unservable(body):
         raise bad("logprobs", "log probabilities are not available from Claude Code")
     if body.get("top_logprobs"):
         raise bad("top_logprobs", "log probabilities are not available from Claude Code")
-    if "audio" in (body.get("modalities") or ()) or body.get("audio") is not None:
+    modalities = body.get("modalities")
+    if (isinstance(modalities, list) and "audio" in modalities) or body.get("audio") is not None:
         raise bad("modalities", "audio output is not available; ask for text")
     for legacy in ("functions", "function_call"):
         if body.get(legacy) is not None:
@@ -182,7 +185,7 @@ def translate(body):
     translation = Translation({}, block_origins=origins, system_origins=system_origins)
     tools = _tools(body["tools"]) if body.get("tools") is not None else []
     effort = body.get("reasoning_effort")
-    if effort is not None and effort not in EFFORTS:
+    if effort is not None and (not isinstance(effort, str) or effort not in EFFORTS):
         raise bad("reasoning_effort", f"Input should be one of {list(EFFORTS)}, not {effort!r}")
     if note := _response_format_note(body.get("response_format")):
         system.append({"type": "text", "text": note})

@@ -191,3 +191,14 @@ def test_it_ends_a_stream_that_fails_midway_with_an_error_chunk(proxy, upstream)
     assert caught.value.message == caught.value.body["message"]
     row = logged("req_chat_midway")
     assert (row.status, row.error_type, row.error_message) == (502, "api_error", caught.value.body["message"])
+
+
+def test_it_takes_only_post(proxy, upstream):
+    response = httpx.get(f"{proxy.url}/v1/chat/completions", timeout=30)
+
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    assert response.json() == {
+        "error": {"message": "Method GET not allowed; use POST", "type": "invalid_request_error", "param": None, "code": None}
+    }
+    assert logged(response.headers["x-request-id"]).status == 405
+

@@ -5,7 +5,12 @@ Claude Code takes a family alias, not a model id: a name holding "opus" runs the
 cli_model). So every id below is answered by the newest model of its family that the
 installed Claude Code knows (Opus 5.5, Sonnet 5.5 and Haiku 5.5 for the bundled 2.1.332),
 and an id missing here still works in /v1/messages.
+
+OpenAI clients read the same list (`client.models.list()`): a request without
+`anthropic-version` (which every Anthropic client sends) gets the OpenAI fields too.
 """
+
+from datetime import datetime
 
 from .errors import ApiError, invalid_request
 
@@ -97,3 +102,22 @@ def page(limit=DEFAULT_LIMIT, before_id=None, after_id=None):
         "first_id": data[0]["id"] if data else None,
         "last_id": data[-1]["id"] if data else None,
     }
+
+
+OWNED_BY = "anthropic"
+
+
+def openai_client(headers):
+    """Whether the request is not an Anthropic client's: every one sends anthropic-version."""
+    return "anthropic-version" not in headers
+
+
+def with_openai_fields(model):
+    """A model as OpenAI's Models API also gives it: object, created (Unix seconds),
+    owned_by; the Anthropic fields stay, so either kind of client reads it."""
+    created = int(datetime.fromisoformat(model["created_at"]).timestamp())
+    return {**model, "object": "model", "created": created, "owned_by": OWNED_BY}
+
+
+def with_openai_list_fields(page):
+    return {"object": "list", **page, "data": [with_openai_fields(model) for model in page["data"]]}

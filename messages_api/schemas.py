@@ -325,8 +325,9 @@ def _lone_surrogate(value, path=()):
     return None
 
 
-def parse_messages_request(body, content_type):
-    """Validate a raw request body; raise a 400 ApiError naming the first bad field."""
+def json_object(body, content_type):
+    """A raw request body as the JSON object it must be; a 400 ApiError saying why not.
+    Every wire format reads its body by these rules."""
     if content_type.split(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
         raise invalid_request(f"content-type must be application/json, not {content_type or 'missing'!r}")
     try:
@@ -341,6 +342,12 @@ def parse_messages_request(body, content_type):
     # here rather than fail wherever it is first encoded.
     if SURROGATE_ESCAPE.search(body) and (path := _lone_surrogate(data)) is not None:
         raise invalid_request(f"{_field_path(path)}: the string holds a lone UTF-16 surrogate, which is not valid text")
+    return data
+
+
+def parse_messages_request(body, content_type):
+    """Validate a raw request body; raise a 400 ApiError naming the first bad field."""
+    data = json_object(body, content_type)
     try:
         return MessagesRequest.model_validate(data)
     except ValidationError as exc:

@@ -12,7 +12,7 @@ from .conversations import hold_conversation
 from .errors import ApiError, invalid_request
 from .health import auth_status, health_report, readiness
 from .token_count import count_input_tokens
-from .wire import anthropic
+from .wire import anthropic, openai_chat
 
 
 def api_endpoint(*methods, wire=anthropic):
@@ -57,6 +57,17 @@ async def create_message(request):
     return await anthropic.respond(ask, turn)
 
 
+@api_endpoint("POST", wire=openai_chat)
+async def create_chat_completion(request):
+    ask = openai_chat.parse(request)
+    conversation = await hold_conversation(ask)
+    if conversation.answers_paused_turn:
+        turn = await conversation.resume()
+    else:
+        turn = await conversation.start()
+    return await openai_chat.respond(ask, turn)
+
+
 @api_endpoint("POST")
 async def count_tokens(request):
     # Validated as /v1/messages is, so a request it would refuse is refused here too.
@@ -67,12 +78,14 @@ async def count_tokens(request):
 
 @api_endpoint("GET")
 async def list_models(request):
-    return JsonResponse(catalog.page(**catalog.page_params(request.GET)))
+    page = catalog.page(**catalog.page_params(request.GET))
+    return JsonResponse(catalog.with_openai_list_fields(page) if catalog.openai_client(request.headers) else page)
 
 
 @api_endpoint("GET")
 async def retrieve_model(request, model_id):
-    return JsonResponse(catalog.model_info(model_id))
+    model = catalog.model_info(model_id)
+    return JsonResponse(catalog.with_openai_fields(model) if catalog.openai_client(request.headers) else model)
 
 
 @api_endpoint("GET")

@@ -1,4 +1,5 @@
-"""litellm (pip `litellm` 1.110.2) runs on the proxy, offline: `completion` as JSON and streamed."""
+"""litellm (pip `litellm` 1.110.2) runs on the proxy, offline: `completion` as JSON and streamed,
+through its Anthropic provider (/v1/messages) and its `openai/` one (/v1/chat/completions)."""
 
 import os
 import socket
@@ -16,8 +17,12 @@ if os.environ.get("CI"):
 else:
     litellm = pytest.importorskip("litellm", reason="litellm is not installed (.ci/run installs it)")
 
-# litellm's own typed dicts make pydantic warn as they are first used.
-pytestmark = pytest.mark.filterwarnings("ignore:Items? .* the `ReadOnly` qualifier:UserWarning")
+# litellm's own typed dicts make pydantic warn as they are first used, and its stream
+# wrapper reads pydantic's field lists off instances.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Items? .* the `ReadOnly` qualifier:UserWarning"),
+    pytest.mark.filterwarnings("ignore:Accessing the 'model_(computed_)?fields' attribute on the instance:DeprecationWarning"),
+]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -84,3 +89,47 @@ def test_it_streams_litellm_completion(proxy, upstream):
     assert (row.endpoint, row.status, row.stream, row.error_type) == ("/v1/messages", 200, True, "")
     [sent] = upstream.message_requests()
     assert sent.history() == [("user", "Stream a greeting")]
+
+
+def _openai_completion(proxy, prompt, request_id, **options):
+    # Through litellm's OpenAI-compatible provider: api_base is the /v1 that /chat/completions hangs off.
+    return litellm.completion(
+        model="openai/claude-sonnet-4-5",
+        api_base=f"{proxy.url}/v1",
+        api_key="dummy",
+        messages=[{"role": "user", "content": prompt}],
+        extra_headers={"x-request-id": request_id},
+        timeout=60,
+        num_retries=0,
+        **options,
+    )
+
+
+def test_it_answers_litellm_openai_completion_from_chat_completions(proxy, upstream):
+    upstream.enqueue(replies.text("Hello over the OpenAI wire.", input_tokens=17, output_tokens=5))
+
+    response = _openai_completion(proxy, "Say hello the OpenAI way", "req_litellm_openai_json")
+
+    [choice] = response.choices
+    assert (choice.message.role, choice.message.content, choice.finish_reason) == ("assistant", "Hello over the OpenAI wire.", "stop")
+    assert (response.usage.prompt_tokens, response.usage.completion_tokens, response.usage.total_tokens) == (17, 5, 22)
+    row = logged("req_litellm_openai_json")
+    assert (row.endpoint, row.status, row.stream, row.model, row.error_type) == ("/v1/chat/completions", 200, False, "claude-sonnet-4-5", "")
+    [sent] = upstream.message_requests()
+    assert sent.history() == [("user", "Say hello the OpenAI way")]
+
+
+def test_it_streams_litellm_openai_completion_from_chat_completions(proxy, upstream):
+    upstream.enqueue(replies.text("Streamed over the OpenAI wire.", chunks=4, input_tokens=29, output_tokens=8))
+
+    stream = _openai_completion(proxy, "Stream it the OpenAI way", "req_litellm_openai_stream", stream=True, stream_options={"include_usage": True})
+    chunks = list(stream)
+
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices) == "Streamed over the OpenAI wire."
+    assert [chunk.choices[0].finish_reason for chunk in chunks if chunk.choices and chunk.choices[0].finish_reason] == ["stop"]
+    [usage] = [chunk.usage for chunk in chunks if getattr(chunk, "usage", None)]
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (29, 8, 37)
+    row = logged("req_litellm_openai_stream")
+    assert (row.endpoint, row.status, row.stream, row.error_type) == ("/v1/chat/completions", 200, True, "")
+    [sent] = upstream.message_requests()
+    assert sent.history() == [("user", "Stream it the OpenAI way")]

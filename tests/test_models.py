@@ -15,7 +15,8 @@ def _client(proxy):
 
 
 def get(proxy, path, **params):
-    return httpx.get(f"{proxy.url}{path}", params=params, timeout=30)
+    # As an Anthropic client asks: without anthropic-version the OpenAI fields are added (test_openai_models.py).
+    return httpx.get(f"{proxy.url}{path}", params=params, headers={"anthropic-version": "2023-06-01"}, timeout=30)
 
 
 def test_it_lists_the_models_to_the_official_client(proxy, upstream):

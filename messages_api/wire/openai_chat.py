@@ -1,0 +1,109 @@
+"""OpenAI Chat Completions (POST /v1/chat/completions): a request as the engine's Ask,
+the engine's events as `chat.completion.chunk` SSE or one `chat.completion`, errors
+in OpenAI's envelope.
+
+The request is translated into the Anthropic Messages request the engine takes
+(openai_chat_request, openai_chat_messages) and validated by the engine's own
+MessagesRequest, so every rule of /v1/messages applies; the answer is rendered by
+openai_chat_render. A tool call's id is the CLI's tool_use id, so the client's next
+request, whose `tool` messages name it, resolves the call the live CLI waits on.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+
+from django.http import JsonResponse, StreamingHttpResponse
+
+from sessions_admin.lineage import conversation_key
+
+from ..client_turn import PING
+from ..conversations import Ask
+from ..errors import ApiError, invalid_request
+from ..schemas import json_object
+from . import request_body
+from .anthropic import PING_BYTES, answer, session_headers
+from .openai_chat_render import Chunks, completion, error_envelope
+from .openai_chat_request import translate
+
+log = logging.getLogger("claude_proxy.wire")
+
+DONE = b"data: [DONE]\n\n"
+# Where OpenAI clients name their conversation (Codex and others): the headers, then
+# the body's prompt_cache_key. The Anthropic side's session headers come first.
+# (Codex also sends `session_id`, but daphne drops every header with an underscore.)
+SESSION_HEADERS = ("session-id", "thread-id")
+# Accepted and left out: the CLI takes no value for them (README: OpenAI clients).
+UNHEEDED_PARAMETERS = (
+    "temperature", "top_p", "frequency_penalty", "presence_penalty", "seed", "user", "logit_bias", "metadata", "store",
+)  # fmt: skip
+
+
+@dataclass
+class ChatAsk(Ask):
+    """An Ask with what the OpenAI answer needs beyond the engine's request."""
+
+    include_usage: bool = False
+
+
+def frame(chunk):
+    """One chunk as SSE bytes: a `data:` line of JSON, no event name (OpenAI's framing)."""
+    return f"data: {json.dumps(chunk, separators=(',', ':'), ensure_ascii=False)}\n\n".encode()
+
+
+def conversation_name(headers, body):
+    """The conversation an OpenAI client names, or "" (then the fingerprint decides)."""
+    for name in SESSION_HEADERS:
+        if value := headers.get(name, "").strip():
+            return value
+    named = body.get("prompt_cache_key")
+    if named is not None and not isinstance(named, str):
+        raise invalid_request("prompt_cache_key: Input should be a valid string")
+    return named or ""
+
+
+def parse(request):
+    """The request as the engine's Ask; a 400 in OpenAI's envelope naming the field."""
+    body = json_object(request_body(request), request.headers.get("content-type", ""))
+    translation = translate(body)
+    params = translation.validated()
+    request.record.describe(params)
+    if unheeded := [name for name in UNHEEDED_PARAMETERS if body.get(name) is not None]:
+        log.debug("request_id=%s the CLI cannot honour %s: left out", request.record.request_id, ", ".join(unheeded))
+    messages = [message.model_dump() for message in params.messages]
+    named = conversation_name(request.headers, body)
+    key = conversation_key(request.headers, messages, params.system_text, named=named)
+    return ChatAsk(params, key, request.record, include_usage=translation.include_usage)
+
+
+def error_response(error):
+    return JsonResponse(error_envelope(error), status=error.status)
+
+
+async def respond(ask, turn):
+    """The answer: chunks as they come, or the whole completion as JSON."""
+    if ask.params.stream:
+        return StreamingHttpResponse(
+            _sse(ask, turn),
+            content_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **session_headers(turn)},
+        )
+    return JsonResponse(completion(await answer(ask, turn), ask.params.model), headers=session_headers(turn))
+
+
+async def _sse(ask, turn):
+    chunks = Chunks(ask.params.model, include_usage=ask.include_usage)
+    try:
+        async for item in turn.events():
+            if item is PING:
+                yield PING_BYTES
+                continue
+            ask.record.first_byte()
+            for chunk in chunks.feed(item):
+                yield frame(chunk)
+    except ApiError as error:
+        # The OpenAI clients raise an APIError on a chunk with an "error" key. No [DONE]
+        # follows: the answer did not complete.
+        yield frame(error_envelope(error))
+        return
+    yield DONE

@@ -1,0 +1,208 @@
+"""An OpenAI Chat Completions request as the Anthropic Messages request the engine takes.
+
+Pure: the decoded body in, a `Translation` out (the Anthropic request as a dict, and
+where each of its parts came from in the client's body). Bad input raises a 400
+naming the client's own field (`messages.2.tool_calls.0.function.arguments: ...`),
+also when the engine's MessagesRequest refuses what the translation made of it.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from ..errors import invalid_request
+from ..schemas import MessagesRequest
+from .openai_chat_messages import as_list, as_object, as_string, bad, translate_messages
+
+# OpenAI's reasoning efforts as Claude's; "none" asks for no reasoning: the CLI's default.
+EFFORTS = {"minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh", "none": None}
+TOOL_CHOICES = {"auto": {"type": "auto"}, "none": {"type": "none"}, "required": {"type": "any"}}
+JSON_OBJECT_NOTE = "Answer with one JSON object and nothing else: no prose, no code fences."
+JSON_SCHEMA_NOTE = (
+    "Answer with one JSON value and nothing else (no prose, no code fences), valid against this JSON Schema{name}:\n{schema}"
+)
+# An Anthropic block's field -> the client's field it came from (a path below the block's origin).
+CLIENT_FIELDS = {
+    "tool_use": {"id": "id", "name": "function.name", "input": "function.arguments"},
+    "tool_result": {"tool_use_id": "tool_call_id", "content": "content"},
+}
+
+
+@dataclass
+class Translation:
+    request: dict  # the Anthropic Messages request
+    include_usage: bool = False
+    # Where the client wrote each Anthropic message's blocks: one path per block.
+    block_origins: list = field(default_factory=list)
+    system_origins: list = field(default_factory=list)
+    names: dict = field(default_factory=dict)  # Anthropic top-level name -> the client's
+
+    def validated(self):
+        """The engine's MessagesRequest; what it refuses is named as the client wrote it."""
+        try:
+            return MessagesRequest.model_validate(self.request)
+        except ValidationError as exc:
+            detail = exc.errors(include_url=False)[0]
+            path = self.client_path(detail["loc"])
+            message = detail["msg"].split(" or instance of ")[0]
+            raise (bad(path, message) if path else invalid_request(message)) from None
+
+    def client_path(self, loc):
+        """The client's name for the place `loc` in the Anthropic request."""
+        loc = list(loc)
+        if not loc:
+            return ""
+        head, rest = loc[0], loc[1:]
+        if head == "messages" and len(rest) >= 3 and rest[1] == "content" and rest[0] < len(self.block_origins):
+            origins = self.block_origins[rest[0]]
+            if rest[2] < len(origins):
+                kind, origin = origins[rest[2]]
+                inside = rest[4:] if rest[3:4] == [kind] else rest[3:]  # past the block type's tag
+                below = CLIENT_FIELDS.get(kind, {}).get(inside[0]) if inside else None
+                return f"{origin}.{below}" if below else origin
+        if head == "messages":
+            return "messages"  # a place the translation made, not one the client wrote
+        if head == "system" and rest and rest[0] < len(self.system_origins):
+            return self.system_origins[rest[0]]
+        if head == "tools" and len(rest) >= 2:
+            below = {"name": "function.name", "description": "function.description", "input_schema": "function.parameters"}
+            return f"tools.{rest[0]}.{below.get(rest[1], rest[1])}"
+        if head == "tool_choice":
+            return "tool_choice"
+        if head == "output_config":
+            return "reasoning_effort"
+        if head == "stop_sequences":
+            return self.names.get("stop_sequences", "stop")
+        return ".".join(str(part) for part in [self.names.get(head, head), *rest])
+
+
+def _refuse_unservable(body):
+    """Parameters that would change the answer's shape, which one CLI answer cannot fill."""
+    n = body.get("n")
+    if n is not None and n != 1:
+        raise bad("n", f"only 1 choice can be generated, not {n!r}")
+    if body.get("logprobs"):
+        raise bad("logprobs", "log probabilities are not available from Claude Code")
+    if body.get("top_logprobs"):
+        raise bad("top_logprobs", "log probabilities are not available from Claude Code")
+    modalities = body.get("modalities")
+    if (isinstance(modalities, list) and "audio" in modalities) or body.get("audio") is not None:
+        raise bad("modalities", "audio output is not available; ask for text")
+    for legacy in ("functions", "function_call"):
+        if body.get(legacy) is not None:
+            raise bad(legacy, "deprecated; send `tools` and `tool_choice` instead")
+
+
+def _tools(tools):
+    translated = []
+    for index, tool in enumerate(as_list(tools, "tools")):
+        path = f"tools.{index}"
+        if as_object(tool, path).get("type", "function") != "function":
+            raise bad(f"{path}.type", f"only 'function' tools are supported, not {tool['type']!r}")
+        function = as_object(tool.get("function"), f"{path}.function")
+        description = function.get("description")
+        parameters = function.get("parameters")
+        translated.append({
+            "name": as_string(function.get("name"), f"{path}.function.name", empty=False),
+            "description": "" if description is None else as_string(description, f"{path}.function.description"),
+            "input_schema": None if parameters is None else as_object(parameters, f"{path}.function.parameters"),
+        })  # fmt: skip
+    return translated
+
+
+def _tool_choice(choice, tools, parallel):
+    if choice is None:
+        translated = None
+    elif isinstance(choice, str):
+        if choice not in TOOL_CHOICES:
+            raise bad("tool_choice", f"Input should be one of {list(TOOL_CHOICES)} or a function, not {choice!r}")
+        translated = dict(TOOL_CHOICES[choice])
+    else:
+        if as_object(choice, "tool_choice").get("type") != "function":
+            raise bad("tool_choice.type", f"Input should be 'function', not {choice.get('type')!r}")
+        name = as_string(as_object(choice.get("function"), "tool_choice.function").get("name"), "tool_choice.function.name")
+        if name not in {tool["name"] for tool in tools}:
+            raise bad("tool_choice.function.name", f"no tool named {name!r} in tools")
+        translated = {"type": "tool", "name": name}
+    if translated and translated["type"] == "any" and not tools:
+        raise bad("tool_choice", "'required' needs tools to call")
+    if parallel is not None and not isinstance(parallel, bool):
+        raise bad("parallel_tool_calls", "Input should be a valid boolean")
+    if parallel is False:
+        translated = {**(translated or {"type": "auto"}), "disable_parallel_tool_use": True}
+    return translated
+
+
+def _response_format_note(response_format):
+    """What the model is told of a response_format: an instruction, not enforced."""
+    if response_format is None:
+        return None
+    kind = as_object(response_format, "response_format").get("type")
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return JSON_OBJECT_NOTE
+    if kind != "json_schema":
+        raise bad("response_format.type", f"Input should be one of ['text', 'json_object', 'json_schema'], not {kind!r}")
+    spec = as_object(response_format.get("json_schema"), "response_format.json_schema")
+    schema = as_object(spec.get("schema", {}), "response_format.json_schema.schema")
+    name = f" (named {spec['name']})" if isinstance(spec.get("name"), str) else ""
+    return JSON_SCHEMA_NOTE.format(name=name, schema=json.dumps(schema, ensure_ascii=False))
+
+
+def _max_tokens(body, translation):
+    for name in ("max_completion_tokens", "max_tokens"):
+        value = body.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise bad(name, f"Input should be an integer of at least 1, not {value!r}")
+        translation.names["max_tokens"] = name
+        return value
+    return None
+
+
+def _stop(stop):
+    if stop is None or isinstance(stop, str):
+        return [stop] if stop else None
+    for index, sequence in enumerate(as_list(stop, "stop")):
+        as_string(sequence, f"stop.{index}", empty=False)
+    return stop or None
+
+
+def _flag(body, name, path=None):
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise bad(path or name, "Input should be a valid boolean")
+    return bool(value)
+
+
+def translate(body):
+    """The whole request (a decoded JSON object) as a Translation."""
+    _refuse_unservable(body)
+    messages, origins, system, system_origins = translate_messages(body.get("messages"))
+    translation = Translation({}, block_origins=origins, system_origins=system_origins)
+    tools = _tools(body["tools"]) if body.get("tools") is not None else []
+    effort = body.get("reasoning_effort")
+    if effort is not None and (not isinstance(effort, str) or effort not in EFFORTS):
+        raise bad("reasoning_effort", f"Input should be one of {list(EFFORTS)}, not {effort!r}")
+    if note := _response_format_note(body.get("response_format")):
+        system.append({"type": "text", "text": note})
+        translation.system_origins.append("response_format")
+    stream_options = body.get("stream_options")
+    if stream_options is not None:
+        translation.include_usage = _flag(as_object(stream_options, "stream_options"), "include_usage", "stream_options.include_usage")
+    request = {
+        "model": body.get("model"),
+        "messages": messages,
+        "stream": _flag(body, "stream"),
+        "system": system or None,
+        "max_tokens": _max_tokens(body, translation),
+        "stop_sequences": _stop(body.get("stop")),
+        "tools": tools or None,
+        "tool_choice": _tool_choice(body.get("tool_choice"), tools, body.get("parallel_tool_calls")),
+        "output_config": {"effort": EFFORTS[effort]} if EFFORTS.get(effort) else None,
+    }
+    translation.request = {name: value for name, value in request.items() if value is not None}
+    return translation

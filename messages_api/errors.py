@@ -114,9 +114,10 @@ def classify(failure):
     """
     from claude_agent_sdk import CLIConnectionError, CLINotFoundError, ProcessError
 
-    from .claude.options import cli_path
+    from .claude.options import cli_is_there, cli_not_found, cli_path
 
-    # The client has no business with the server's install paths.
+    # The client has no business with the server's install paths (but for a missing
+    # CLI's, below: /readyz names it too, and the operator must fix it).
     failure.text = failure.text.replace(str(cli_path()), "claude")
     if failure.timed_out:
         return ApiError(504, "timeout_error", "Claude Code did not answer in time")
@@ -127,8 +128,11 @@ def classify(failure):
             return _from_status(_NAMED_CAUSES[cause], failure)
 
     exception = failure.exception
-    if isinstance(exception, CLINotFoundError):
-        return ApiError(500, "api_error", "The Claude Code CLI was not found; reinstall claude-agent-sdk")
+    # A missing CLI (or one not executable, which the SDK reports as a failed start) is
+    # no crash: the server cannot answer until it is there, as /readyz and /health say
+    # too. 503 with `api_error`, the type the API gives its 5xx other than 529.
+    if isinstance(exception, CLINotFoundError) or (isinstance(exception, CLIConnectionError) and not cli_is_there()):
+        return ApiError(503, "api_error", cli_not_found())
     exit_code = failure.exit_code
     if exit_code is None and isinstance(exception, ProcessError):
         exit_code = exception.exit_code

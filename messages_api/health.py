@@ -3,13 +3,12 @@
 import asyncio
 import json
 import logging
-import os
 import time
 
 from django.conf import settings
 from django.db import connection
 
-from .claude.options import cli_path
+from .claude.options import cli_is_there, cli_not_found, cli_path
 from .errors import login_hint
 
 log = logging.getLogger("claude_proxy.health")
@@ -34,6 +33,8 @@ async def _ask_cli():
 
 
 async def auth_status():
+    if not cli_is_there():
+        return None  # nothing to ask, and nothing to cache once the CLI is back
     now = time.monotonic()
     if _cached["at"] is None or now - _cached["at"] > settings.CLAUDE_PROXY_AUTH_CACHE_SECONDS:
         _cached.update(at=now, status=await _ask_cli())
@@ -42,6 +43,9 @@ async def auth_status():
 
 def health_report(status):
     """(HTTP status, body) of /health for what `claude auth status` said."""
+    if not cli_is_there():
+        # What /v1/messages answers then, and why /readyz is 503.
+        return 503, {"status": "unhealthy", "error": cli_not_found()}
     if status is None:
         return 200, {"status": "degraded", "error": "Could not verify auth status"}
     if not status.get("loggedIn"):
@@ -63,10 +67,9 @@ def _database_ok():
 
 def readiness():
     """(HTTP status, body) of /readyz: the database answers and the CLI is there."""
-    path = cli_path()
     checks = {
         "database": "ok" if _database_ok() else "unreachable",
-        "cli": "ok" if path.is_file() and os.access(path, os.X_OK) else f"not found at {path}",
+        "cli": "ok" if cli_is_there() else f"not found at {cli_path()}",
     }
     ready = all(value == "ok" for value in checks.values())
     return (200 if ready else 503), {"status": "ready" if ready else "not ready", "checks": checks}

@@ -178,10 +178,50 @@ class Message(_Strict):
         return _text_or_blocks(value, "content blocks")
 
 
+# How deep a client tool's input_schema may nest, in JSON levels: the schema object is
+# level 1 and each object or array inside it one more. Measured with the bundled CLI
+# through this proxy and the fake upstream (claude-agent-sdk 0.2.189, mcp 2.3.0):
+# - past 255 levels the in-process MCP server's tools/list fails ("Maximum
+#   serialization depth exceeded", pydantic-core's bound, whatever the shape) and the
+#   CLI carries on without the tool: a 200 that silently lacks it, 2.5 s late;
+# - lower, a schema of the worst shape found (a chain of draft 2019-09 `items`) is
+#   listed but its calls fail: the SDK checks the schema with jsonschema before each
+#   call, which overruns Python's recursion limit; at 99 levels half the calls failed
+#   ("maximum recursion depth exceeded", as the tool's result), at 96 none did.
+# 64 stays a third below the lowest of these; real tool schemas nest a dozen or so.
+MAX_SCHEMA_DEPTH = 64
+
+
+def _nests_deeper_than(value, limit):
+    """Whether JSON `value` nests more than `limit` levels; one walk without recursion
+    (a schema deep enough to matter would overrun it), stopping at the first too deep."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
 class Tool(_Strict):
     name: str = Field(min_length=1, max_length=MAX_NAME)
     description: str = ""
     input_schema: dict[str, Any] | None = None
+
+    @field_validator("input_schema")
+    @classmethod
+    def input_schema_is_not_too_deep(cls, value):
+        # Refused here, before any CLI starts: deeper, the CLI drops the tool (see
+        # MAX_SCHEMA_DEPTH), and deeper still json.dumps in tool_set_key raises.
+        if value is not None and _nests_deeper_than(value, MAX_SCHEMA_DEPTH):
+            raise PydanticCustomError(
+                "schema_depth",
+                "the schema is nested more than {limit} levels deep; {limit} is the maximum allowed depth",
+                {"limit": MAX_SCHEMA_DEPTH},
+            )
+        return value
 
 
 class Thinking(_Strict):

@@ -79,7 +79,7 @@ CASES = [
         id="text-beats-exit-code",
     ),
     pytest.param(
-        Failure(exception=CLINotFoundError()), 500, "api_error", "The Claude Code CLI was not found; reinstall claude-agent-sdk", id="cli-not-found"
+        Failure(exception=CLINotFoundError()), 503, "api_error", f"Claude Code CLI not found at {cli_path()}", id="cli-not-found"
     ),
     pytest.param(
         Failure(exception=CLIConnectionError("boom"), text="boom"), 502, "api_error", "Could not talk to Claude Code (boom)", id="cli-connection-error"

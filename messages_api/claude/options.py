@@ -44,6 +44,18 @@ def cli_path():
     return Path(configured) if configured else Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
 
 
+def cli_is_there():
+    """Whether cli_path() is an executable file: what the proxy can start."""
+    path = cli_path()
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def cli_not_found():
+    """What /v1/messages and /health say when the CLI is not there, naming the path the
+    proxy looked for: the server's own configuration, which its operator must fix."""
+    return f"Claude Code CLI not found at {cli_path()}"
+
+
 # The proxy's own configuration and secrets, which the CLI has no use for.
 PROXY_VARIABLE_PREFIXES = ("CLAUDE_PROXY_", "DJANGO_")
 PROXY_VARIABLES = ("DATABASE_URL", "REDIS_URL")

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
+from claude_agent_sdk import CLIConnectionError, CLINotFoundError, ProcessError
 from django.http import JsonResponse
 
+from .claude.options import cli_is_there, cli_not_found, cli_path
 
 
 class ApiError(Exception):
@@ -48,8 +50,6 @@ class Failure:
 
 def login_hint():
     """How to sign Claude Code in: the bundled CLI has `auth login`, not `login`."""
-    from .claude.options import cli_path
-
     return f"Run `python manage.py claude_login` in the proxy's folder (that is `{cli_path()} auth login`), then retry."
 
 
@@ -112,10 +112,6 @@ def classify(failure):
     Structured signals first (timeout, HTTP status of the failing call, the named
     cause, exception type and exit code), text matching last.
     """
-    from claude_agent_sdk import CLIConnectionError, CLINotFoundError, ProcessError
-
-    from .claude.options import cli_is_there, cli_not_found, cli_path
-
     # The client has no business with the server's install paths (but for a missing
     # CLI's, below: /readyz names it too, and the operator must fix it).
     failure.text = failure.text.replace(str(cli_path()), "claude")

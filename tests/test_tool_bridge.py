@@ -112,6 +112,19 @@ def test_it_carries_is_error_and_the_texts_sent_beside_the_results():
     run(scenario())
 
 
+def test_it_gives_a_call_its_own_result_when_an_earlier_announced_call_never_ran():
+    async def scenario():
+        bridge = ToolBridge([tool("lookup")])
+        # The SDK refused toolu_1 (its input against the schema) after the hook saw it.
+        await bridge._announce({"tool_input": {"q": "refused"}}, "toolu_1", {})
+        await bridge._announce({"tool_input": {"q": "b"}}, "toolu_2", {})
+        handler = asyncio.create_task(bridge._call({"q": "b"}))
+        bridge.resolve(tool_result("toolu_2", "two"))
+        return await handler
+
+    assert run(scenario()) == {"content": [text("two")], "is_error": False}
+
+
 def test_it_ignores_a_second_result_for_the_same_call():
     async def scenario():
         bridge = ToolBridge([tool("lookup")])

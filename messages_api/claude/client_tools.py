@@ -12,7 +12,6 @@ so a PreToolUse hook (which sees the id just before the handler runs) hands it o
 import asyncio
 import hashlib
 import json
-from collections import deque
 
 from claude_agent_sdk import HookMatcher, SdkMcpTool, create_sdk_mcp_server
 from django.conf import settings
@@ -106,7 +105,7 @@ class ToolBridge:
         self.tools = sorted(tools, key=lambda tool: tool.name)  # a stable prompt prefix
         self.subagents = SubagentCalls(self.tools)
         self._results = {}  # tool_use_id -> Future of the handler's result
-        self._announced = deque()  # ids the hook saw whose handler has not started
+        self._announced = []  # (id, input) of calls the hook saw whose handler has not started
 
     def mcp_servers(self):
         tools = [SdkMcpTool(tool.name, tool.description or tool.name, input_schema(tool), self._call) for tool in self.tools]
@@ -130,8 +129,13 @@ class ToolBridge:
         return self._results[tool_use_id]
 
     async def _announce(self, hook_input, tool_use_id, context):
-        self._announced.append(tool_use_id)
+        self._announced.append((tool_use_id, hook_input.get("tool_input")))
         return {}
 
     async def _call(self, arguments):
-        return await self._future(self._announced.popleft())
+        # Handlers run in the order the hook saw their calls, but the SDK may refuse a call
+        # (its input against the schema) after the hook and before a handler: the call
+        # whose input this is comes first, so a refused one never takes another's result.
+        index = next((i for i, (_, given) in enumerate(self._announced) if given == arguments), 0)
+        tool_use_id, _ = self._announced.pop(index)
+        return await self._future(tool_use_id)

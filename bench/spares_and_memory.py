@@ -142,7 +142,7 @@ def proxy_options():
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proxy_project.settings")
         django.setup()
     from messages_api.claude.options import build_options
-    from messages_api.schemas import parse_messages_request
+    from messages_api.wire.anthropic import parse_messages_request
 
     body = {"model": "claude-sonnet-4-5", "max_tokens": 64, "system": SYSTEM, "messages": [{"role": "user", "content": "-"}]}
     return build_options(parse_messages_request(json.dumps(body).encode(), "application/json"))

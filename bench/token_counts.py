@@ -22,7 +22,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from messages_api.schemas import parse_messages_request  # noqa: E402
+from messages_api.wire.anthropic import parse_messages_request  # noqa: E402
 from messages_api.token_count import count_input_tokens  # noqa: E402
 
 PAIRS = REPO / "tests" / "fixtures" / "real_token_counts.json"

@@ -4,8 +4,6 @@ Unknown top-level fields are accepted, as the real API accepts new parameters; c
 blocks of types we do not know are kept as they are.
 """
 
-import json
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -14,16 +12,13 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from .errors import invalid_request
+from .tool_pairing import tool_pairing_problem
 
-JSON_CONTENT_TYPES = ("application/json",)
-SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _text_or_blocks(value, what):
@@ -297,98 +292,3 @@ class MessagesRequest(_Strict):
     @property
     def system_text(self):
         return "\n".join(block.text for block in self.system or ())
-
-
-def tool_pairing_problem(messages):
-    """What the API refuses about the tool blocks of a history, in its words, or None:
-    a tool call only in an assistant message, a result only in a user message and only
-    for a call of the message before it, and every call answered in the next message."""
-    for index, message in enumerate(messages):
-        for number, block in enumerate(message.content):
-            where = f"messages.{index}.content.{number}"
-            if block.type == "tool_use" and message.role != "assistant":
-                return f"{where}: `tool_use` blocks can only be in assistant messages"
-            if block.type == "tool_result" and message.role != "user":
-                return f"{where}: `tool_result` blocks can only be in user messages"
-        calls = [block.id for block in message.content if block.type == "tool_use"]
-        following = messages[index + 1] if index + 1 < len(messages) else None
-        results = [block for block in following.content if block.type == "tool_result"] if following else []
-        if following is not None and (missing := [id_ for id_ in calls if id_ not in {r.tool_use_id for r in results}]):
-            return (
-                f"messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately after: "
-                f"{', '.join(missing)}. Each `tool_use` block must have a corresponding `tool_result` block in the next message."
-            )
-        if message.role == "user":
-            before = messages[index - 1] if index else None
-            offered = {block.id for block in before.content if block.type == "tool_use"} if before else set()
-            for number, block in enumerate(message.content):
-                if block.type == "tool_result" and block.tool_use_id not in offered:
-                    return (
-                        f"messages.{index}.content.{number}: unexpected `tool_use_id` found in `tool_result` blocks: "
-                        f"{block.tool_use_id}. Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
-                    )
-    return None
-
-
-def _field_path(loc):
-    return ".".join(str(part) for part in loc)
-
-
-def _first_error(error):
-    detail = error.errors(include_url=False)[0]
-    path = _field_path(detail["loc"])
-    message = detail["msg"].split(" or instance of ")[0]
-    if detail["type"] == "union_tag_not_found":
-        message = "Input should be an object with a string 'type'"
-    if detail["type"] == "union_tag_invalid":
-        expected = detail["ctx"]["expected_tags"]
-        message = f"type {detail['ctx']['tag']!r} is not one of {expected}"
-    return f"{path}: {message}" if path else message
-
-
-def _no_constants(name):
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _lone_surrogate(value, path=()):
-    """The path of the first string holding a lone UTF-16 surrogate, or None."""
-    if isinstance(value, str):
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            return path
-        return None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        if (found := _lone_surrogate(item, (*path, key))) is not None:
-            return found
-    return None
-
-
-def json_object(body, content_type):
-    """A raw request body as the JSON object it must be; a 400 ApiError saying why not.
-    Every wire format reads its body by these rules."""
-    if content_type.split(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
-        raise invalid_request(f"content-type must be application/json, not {content_type or 'missing'!r}")
-    try:
-        data = json.loads(body, parse_constant=_no_constants)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid_request(f"The request body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise invalid_request("The request body is not valid JSON: it is nested too deeply") from None
-    if not isinstance(data, dict):
-        raise invalid_request("The request body must be a JSON object")
-    # JSON may escape half of a UTF-16 pair ("\ud800"), which is no text: refuse it
-    # here rather than fail wherever it is first encoded.
-    if SURROGATE_ESCAPE.search(body) and (path := _lone_surrogate(data)) is not None:
-        raise invalid_request(f"{_field_path(path)}: the string holds a lone UTF-16 surrogate, which is not valid text")
-    return data
-
-
-def parse_messages_request(body, content_type):
-    """Validate a raw request body; raise a 400 ApiError naming the first bad field."""
-    data = json_object(body, content_type)
-    try:
-        return MessagesRequest.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_request(_first_error(exc)) from None

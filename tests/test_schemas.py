@@ -11,8 +11,8 @@ from messages_api.schemas import (
     TextBlock,
     ToolResultBlock,
     ToolUseBlock,
-    parse_messages_request,
 )
+from messages_api.wire.anthropic import parse_messages_request
 
 JSON = "application/json"
 

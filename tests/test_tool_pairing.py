@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from messages_api.errors import ApiError
-from messages_api.schemas import parse_messages_request
+from messages_api.wire.anthropic import parse_messages_request
 
 CALL = {"type": "tool_use", "id": "toolu_1", "name": "read", "input": {"path": "a"}}
 RESULT = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "A"}

@@ -14,8 +14,11 @@ from sessions_admin.lineage import conversation_key
 
 from ..client_turn import PING
 from ..conversations import Ask
-from ..errors import ApiError
-from ..schemas import parse_messages_request
+from ..errors import ApiError, invalid_request
+from pydantic import ValidationError
+
+from ..json_body import first_error, json_object
+from ..schemas import MessagesRequest
 from . import request_body
 
 log = logging.getLogger("claude_proxy.wire")
@@ -28,6 +31,15 @@ UNHEEDED_PARAMETERS = ("temperature", "top_p", "top_k")
 def frame(event):
     """One event as SSE bytes: `event: TYPE` and its JSON on one `data:` line."""
     return f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
+
+
+def parse_messages_request(body, content_type):
+    """Validate a raw request body; raise a 400 ApiError naming the first bad field."""
+    data = json_object(body, content_type)
+    try:
+        return MessagesRequest.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_request(first_error(exc)) from None
 
 
 def parse_params(request):

@@ -20,7 +20,7 @@ from sessions_admin.lineage import conversation_key
 from ..client_turn import PING
 from ..conversations import Ask
 from ..errors import ApiError, invalid_request
-from ..schemas import json_object
+from ..json_body import json_object
 from . import request_body
 from .anthropic import PING_BYTES, answer, session_headers
 from .openai_chat_render import Chunks, completion, error_envelope

@@ -58,8 +58,9 @@ def test_it_keeps_images_and_documents_in_place_without_cache_marks():
 
 
 def test_it_keeps_tool_results_as_blocks_with_their_ids_and_errors():
-    [message] = messages(
-        user([tool_result("toolu_1", "file text", **CACHE), tool_result("toolu_2", [{"type": "image", "source": PNG, **CACHE}], is_error=True)])
+    [_, message] = messages(
+        assistant([tool_use("toolu_1"), tool_use("toolu_2")]),
+        user([tool_result("toolu_1", "file text", **CACHE), tool_result("toolu_2", [{"type": "image", "source": PNG, **CACHE}], is_error=True)]),
     )
 
     assert api_blocks(message) == [

@@ -92,8 +92,13 @@ CASES = [
         id="tool-use-name-and-input",
     ),
     pytest.param(
-        {"messages": user({"type": "tool_result", "tool_use_id": "toolu_1", "content": "x" * 35})},
-        13,  # 35/3.5 + 3
+        {
+            "messages": [
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "read", "input": {"path": "a.py"}}]},
+                *user({"type": "tool_result", "tool_use_id": "toolu_1", "content": "x" * 35}),
+            ]
+        },
+        22,  # the call as above (9), then its result: 35/3.5 + 3 = 13
         id="tool-result-content",
     ),
     # READ as compact JSON is 76 characters.

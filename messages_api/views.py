@@ -13,6 +13,7 @@ from .errors import ApiError, invalid_request
 from .health import auth_status, health_report, readiness
 from .token_count import count_input_tokens
 from .wire import anthropic
+from .wire import openai_responses
 
 
 def api_endpoint(*methods, wire=anthropic):
@@ -55,6 +56,17 @@ async def create_message(request):
     else:
         turn = await conversation.start()
     return await anthropic.respond(ask, turn)
+
+
+@api_endpoint("POST", wire=openai_responses)
+async def create_response(request):
+    ask = await openai_responses.parse(request)  # async: previous_response_id is read from the database
+    conversation = await hold_conversation(ask)
+    if conversation.answers_paused_turn:
+        turn = await conversation.resume()
+    else:
+        turn = await conversation.start()
+    return await openai_responses.respond(ask, turn)
 
 
 @api_endpoint("POST")

@@ -9,6 +9,7 @@ from .middleware import AsyncMiddleware
 
 # /metrics is open like /health unless a key is set: then it takes the key as /v1/* does.
 PROTECTED_PREFIXES = ("/v1/", "/messages", "/metrics")
+PROTECTED_PREFIXES += ("/responses",)  # the Responses API without /v1, as Codex may be pointed at it
 WRONG_KEY = ApiError(401, "authentication_error", "Invalid or missing API key (x-api-key or Authorization: Bearer)")
 
 

@@ -295,3 +295,17 @@ def test_it_ends_a_stream_that_fails_midway_with_response_failed(proxy, upstream
     assert (failed.status, failed.error.code) == ("failed", "server_error")
     assert [event.sequence_number for event in events] == list(range(len(events)))
     assert row.status == 502 and row.error_type == "api_error"
+
+
+def test_it_takes_the_api_key_on_both_paths_when_one_is_set(start_proxy, upstream):
+    guarded = start_proxy(CLAUDE_PROXY_API_KEY="sk-proxy-test")
+
+    for path in ("/v1/responses", "/responses"):
+        refused = httpx.post(f"{guarded.url}{path}", json={"model": "gpt-5", "input": "Hi"}, timeout=30)
+        assert refused.status_code == 401, path
+    answered = openai.OpenAI(base_url=f"{guarded.url}/v1", api_key="sk-proxy-test", max_retries=0).responses.create(
+        model="gpt-5", input="Hi"
+    )
+
+    assert answered.output_text == "Hello from the fake upstream."
+    assert len(upstream.message_requests()) == 1

@@ -25,7 +25,8 @@ from ..schemas import JSON_CONTENT_TYPES, SURROGATE_ESCAPE, _lone_surrogate, _no
 from . import request_body
 from .anthropic import PING_BYTES, session_headers
 from .responses_events import ResponseEvents, error_code, response_shell
-from .responses_input import NameTable, bad, conversation_name, translate
+from .responses_input import NameTable, conversation_name, translate
+from .responses_params import bad
 
 log = logging.getLogger("claude_proxy.wire")
 

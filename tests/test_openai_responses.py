@@ -9,7 +9,7 @@ import openai
 import pytest
 from django.utils import timezone
 
-from sessions_admin.models import StoredResponse
+from sessions_admin.models import Conversation, StoredResponse
 from tests.helpers import logged
 from tests.upstream import replies
 
@@ -309,3 +309,24 @@ def test_it_takes_the_api_key_on_both_paths_when_one_is_set(start_proxy, upstrea
 
     assert answered.output_text == "Hello from the fake upstream."
     assert len(upstream.message_requests()) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "key"),
+    [
+        ({"session-id": "codex-name-dash"}, {}, "codex-name-dash"),
+        ({"thread-id": "codex-name-thread"}, {}, "codex-name-thread"),
+        ({"x-codex-turn-metadata": json.dumps({"thread_id": "codex-name-meta", "turn_id": "t1"})}, {}, "codex-name-meta"),
+        ({}, {"prompt_cache_key": "codex-name-cache-key"}, "codex-name-cache-key"),
+    ],
+    ids=["session-id", "thread-id", "turn-metadata", "prompt_cache_key"],
+)
+def test_it_names_the_conversation_as_codex_does(proxy, upstream, headers, body, key):
+    response = httpx.post(
+        f"{proxy.url}/v1/responses", json={"model": "gpt-5", "input": f"Hi from {key}", **body}, headers=headers, timeout=60
+    )
+
+    assert response.status_code == 200
+    conversation = Conversation.objects.get(key=key)
+    assert (conversation.key_kind, conversation.title) == ("header", f"Hi from {key}")
+    assert logged(response.headers["x-request-id"]).claude_session_id == conversation.claude_session_id

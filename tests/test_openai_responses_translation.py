@@ -295,7 +295,7 @@ def test_it_translates_codexs_resumed_session_with_the_earlier_answer():
     ("headers", "body", "name"),
     [
         ({"session-id": "s1", "thread-id": "t1"}, {"prompt_cache_key": "k1"}, "s1"),
-        ({"session_id": "s2"}, {}, "s2"),
+        ({"session_id": "s2"}, {"prompt_cache_key": "k2"}, "k2"),  # the server drops underscored headers
         ({"thread-id": "t3"}, {"prompt_cache_key": "k3"}, "t3"),
         ({"x-codex-turn-metadata": json.dumps({"thread_id": "t4", "turn_id": "x"})}, {"prompt_cache_key": "k4"}, "t4"),
         ({"x-codex-turn-metadata": "not json"}, {"prompt_cache_key": "k5"}, "k5"),

@@ -209,8 +209,11 @@ def translate(body, earlier=()):
 
 def conversation_name(headers, body):
     """The conversation Codex names: its session or thread id (headers), the thread id in
-    x-codex-turn-metadata, else the body's prompt_cache_key; "" when none is there."""
-    for header in ("session-id", "session_id", "thread-id"):
+    x-codex-turn-metadata, else the body's prompt_cache_key; "" when none is there.
+
+    A `session_id` header (underscore) never gets here: daphne and Django drop headers
+    with underscores (CVE-2015-0219); Codex sends `session-id` and the same id in the others."""
+    for header in ("session-id", "thread-id"):
         if value := headers.get(header, "").strip():
             return value
     try:

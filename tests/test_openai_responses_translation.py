@@ -476,6 +476,16 @@ def test_it_ends_a_failed_answer_with_response_failed():
     assert events.feed({"type": "message_stop"}) == []  # one ending only
 
 
+def test_it_fails_in_place_of_an_ending_not_sent_yet():
+    events, out = play([anthropic_start(), *text_block(0, "Done."), *finish("end_turn")])
+
+    [failed] = events.fail(ApiError(502, "api_error", "Claude Code exited unexpectedly (exit code 1)"))
+
+    assert (out[-1]["type"], failed["type"]) == ("response.completed", "response.failed")
+    assert failed["sequence_number"] == out[-1]["sequence_number"]
+    assert failed["response"]["error"]["code"] == "server_error"
+
+
 @pytest.mark.parametrize(
     ("error", "code"),
     [

@@ -112,8 +112,14 @@ async def respond(ask, turn):
 
 
 async def _sse(ask, turn, events):
+    """The response's events as they come; the ending one only once the turn has ended.
+
+    Codex hangs up as soon as it reads response.completed: the turn's end (the
+    conversation's write, with the calls it waits on) and the stored response must be
+    done by then, or that hang-up would cancel them."""
     for event in events.start():
         yield frame(event)
+    ending = []
     try:
         async for item in turn.events():
             if item is PING:
@@ -122,12 +128,15 @@ async def _sse(ask, turn, events):
             ask.record.first_byte()
             out = events.feed(item)
             if events.ended:
-                await _store(ask, events.response)  # usable as previous_response_id once the client hears of it
+                ending += out  # held back until turn.events() is done: the turn has ended
+                continue
             for event in out:
                 yield frame(event)
+        await _store(ask, events.response)  # usable as previous_response_id once the client hears of it
     except ApiError as error:
-        for event in events.fail(error):
-            yield frame(event)
+        ending = events.fail(error)  # in place of an ending held back, if there is one
+    for event in ending:
+        yield frame(event)
 
 
 async def _store(ask, response):

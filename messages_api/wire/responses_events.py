@@ -94,6 +94,7 @@ class ResponseEvents:
         self._items = {}  # Anthropic block index -> (output index, item)
         self._usage = {}
         self._stop_reason = None
+        self._ending_at = None  # the sequence number of the ending, once there is one
         self.ended = False
 
     def _event(self, kind, **fields):
@@ -213,7 +214,7 @@ class ResponseEvents:
         return []
 
     def _on_message_stop(self, event):
-        self.ended = True
+        self.ended, self._ending_at = True, self._sequence
         response = self.response
         response["usage"] = usage(self._usage)
         response["completed_at"] = int(time.time())
@@ -224,7 +225,10 @@ class ResponseEvents:
         return [self._event("response.completed", response=self._snapshot())]
 
     def fail(self, error):
-        """The ending of a response the engine failed (an ApiError)."""
+        """The ending of a response the engine failed (an ApiError); it replaces an
+        ending the caller has not sent (the answer failed after its last event)."""
+        if self._ending_at is not None:
+            self._sequence = self._ending_at
         self.ended = True
         for _, item in self._items.values():
             item["status"] = "incomplete"

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import TypeAdapter
 
@@ -576,3 +578,43 @@ def test_it_refuses_a_bad_request_naming_the_field(body, param, message):
     assert json.loads(error_response(error).content) == {
         "error": {"message": message, "type": "invalid_request_error", "param": param, "code": None}
     }
+
+
+SCALARS = st.none() | st.booleans() | st.integers(-5, 10**6) | st.floats(allow_nan=False) | st.text(max_size=12)
+JSON_VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=10)
+PARTS = st.fixed_dictionaries(
+    {"type": st.sampled_from(["input_text", "output_text", "input_image", "input_file", "refusal", "x"]) | JSON_VALUES},
+    optional={"text": st.text(max_size=10) | JSON_VALUES, "image_url": st.sampled_from(["data:image/png;base64,AA", "https://e/x.png", "x"]) | JSON_VALUES,
+              "file_data": JSON_VALUES, "file_id": JSON_VALUES, "refusal": JSON_VALUES},
+)  # fmt: skip
+ITEMS_ = st.fixed_dictionaries(
+    {"type": st.sampled_from(["message", "function_call", "function_call_output", "reasoning", "item_reference"]) | JSON_VALUES},
+    optional={"role": st.sampled_from(["user", "assistant", "developer", "system", "tool"]) | JSON_VALUES,
+              "content": st.text(max_size=10) | st.lists(PARTS, max_size=2) | JSON_VALUES, "call_id": st.text(max_size=6) | JSON_VALUES,
+              "name": st.text(max_size=6) | JSON_VALUES, "namespace": st.text(max_size=6) | JSON_VALUES,
+              "arguments": st.sampled_from(["{}", '{"a": 1}', "[]", "{"]) | JSON_VALUES, "output": st.text(max_size=6) | st.lists(PARTS, max_size=2) | JSON_VALUES},
+)  # fmt: skip
+TOOLS_ = st.fixed_dictionaries(
+    {"type": st.sampled_from(["function", "namespace", "web_search", "custom"]) | JSON_VALUES},
+    optional={"name": st.text(max_size=8) | JSON_VALUES, "description": JSON_VALUES, "parameters": JSON_VALUES,
+              "tools": st.lists(st.fixed_dictionaries({"type": st.just("function"), "name": st.text(max_size=6)}), max_size=2) | JSON_VALUES},
+)  # fmt: skip
+BODIES = st.fixed_dictionaries(
+    {},
+    optional={"model": st.sampled_from(["gpt-5", ""]) | JSON_VALUES, "input": st.text(max_size=10) | st.lists(ITEMS_, max_size=4) | JSON_VALUES,
+              "instructions": JSON_VALUES, "tools": st.lists(TOOLS_, max_size=2) | JSON_VALUES, "tool_choice": JSON_VALUES,
+              "parallel_tool_calls": JSON_VALUES, "reasoning": JSON_VALUES, "max_output_tokens": JSON_VALUES, "stream": JSON_VALUES,
+              "store": JSON_VALUES, "temperature": JSON_VALUES, "top_p": JSON_VALUES, "text": JSON_VALUES, "metadata": JSON_VALUES},
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(BODIES)
+def test_it_answers_any_body_with_a_request_or_a_400_naming_a_field(body):
+    try:
+        translated = translate(body)
+    except ApiError as error:
+        assert error.status == 400
+        assert json.loads(error_response(error).content)["error"]["type"] == "invalid_request_error"
+        return
+    assert translated.params.messages

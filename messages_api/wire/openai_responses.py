@@ -23,7 +23,7 @@ from ..conversations import Ask
 from ..errors import ApiError, invalid_request
 from ..schemas import JSON_CONTENT_TYPES, SURROGATE_ESCAPE, _lone_surrogate, _no_constants
 from . import request_body
-from .anthropic import PING_BYTES, session_headers
+from .anthropic import PING_BYTES, frame, session_headers  # the same SSE framing: event: TYPE, data: JSON
 from .responses_events import ResponseEvents, error_code, response_shell
 from .responses_input import NameTable, conversation_name, translate
 from .responses_params import bad
@@ -41,10 +41,6 @@ class ResponsesAsk(Ask):
     body: dict = None
     names: NameTable = None
     items: list = None  # the whole input the response answers, earlier responses' included
-
-
-def frame(event):
-    return f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
 
 
 def load_body(request):

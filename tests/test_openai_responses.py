@@ -163,7 +163,7 @@ def test_it_gives_a_namespaced_call_back_as_namespace_and_name(proxy, upstream):
     session = {"session-id": "responses-namespace"}
     question = [{"role": "user", "content": "Close agent a1."}]
 
-    first, _ = _create(proxy, model="gpt-5", input=question, tools=[EXEC, AGENTS], extra_headers=session)
+    first, first_row = _create(proxy, model="gpt-5", input=question, tools=[EXEC, AGENTS], extra_headers=session)
 
     call = first.output[1]
     assert (call.call_id, call.namespace, call.name, call.arguments) == ("toolu_close1", "multi_agent_v1", "close_agent", '{"target": "a1"}')
@@ -174,12 +174,14 @@ def test_it_gives_a_namespaced_call_back_as_namespace_and_name(proxy, upstream):
     ]
 
     result = {"type": "function_call_output", "call_id": "toolu_close1", "output": "previous status: running"}
-    second, _ = _create(proxy, model="gpt-5", input=[*question, *_echo(first), result], tools=[EXEC, AGENTS], extra_headers=session)
+    second, second_row = _create(proxy, model="gpt-5", input=[*question, *_echo(first), result], tools=[EXEC, AGENTS], extra_headers=session)
 
     assert second.output_text == "Closed."
     calls = upstream.message_requests()
     assert len(calls) == 2
     assert calls[1].tool_results() == [("toolu_close1", "previous status: running", False)]
+    assert first_row.tool_calls == [{"id": "toolu_close1", "name": "multi_agent_v1__close_agent"}]
+    assert (second_row.status, second_row.lineage) == (200, "continuation")
 
 
 def test_it_continues_a_stored_response_in_a_server_started_afterwards(proxy, start_proxy, upstream):
@@ -208,7 +210,7 @@ def test_it_resolves_a_function_call_answered_through_previous_response_id(proxy
         replies.text("It is Monday."),
     )
 
-    first, _ = _create(proxy, model="gpt-5", input="What day is it? (previous_response_id)", tools=[EXEC])
+    first, first_row = _create(proxy, model="gpt-5", input="What day is it? (previous_response_id)", tools=[EXEC])
     result = {"type": "function_call_output", "call_id": "toolu_date1", "output": "Mon"}
     second, row = _create(proxy, model="gpt-5", input=[result], tools=[EXEC], previous_response_id=first.id)
 
@@ -216,16 +218,19 @@ def test_it_resolves_a_function_call_answered_through_previous_response_id(proxy
     calls = upstream.message_requests()
     assert len(calls) == 2
     assert calls[1].tool_results() == [("toolu_date1", "Mon", False)]
-    assert row.lineage == "continuation"
+    assert (first_row.status, first_row.tool_calls) == (200, [{"id": "toolu_date1", "name": "exec_command"}])
+    assert (row.status, row.lineage) == (200, "continuation")
 
 
 def test_it_stores_nothing_when_the_client_says_store_false(proxy, upstream):
-    response, _ = _create(proxy, model="gpt-5", input="Do not keep this.", store=False)
+    response, row = _create(proxy, model="gpt-5", input="Do not keep this.", store=False)
 
     assert response.store is False
     assert not StoredResponse.objects.filter(response_id=response.id).exists()
-    with pytest.raises(openai.BadRequestError):
+    with pytest.raises(openai.BadRequestError) as raised:
         _client(proxy).responses.create(model="gpt-5", input="And now?", previous_response_id=response.id)
+    assert row.status == 200
+    assert logged(raised.value.response.headers["x-request-id"]).status == 400
 
 
 def test_it_refuses_an_unknown_previous_response_id(proxy, upstream):
@@ -255,6 +260,7 @@ def test_it_refuses_bad_input_in_openais_envelope(proxy, upstream):
         "param": "input[0].role",
         "code": None,
     }
+    assert logged(error.response.headers["x-request-id"]).error_message == error.body["message"]
     not_json = httpx.post(f"{proxy.url}/v1/responses", content=b"{nope", headers={"content-type": "application/json"}, timeout=30)
     assert not_json.status_code == 400
     assert not_json.json()["error"]["message"].startswith("The request body is not valid JSON")
@@ -264,6 +270,7 @@ def test_it_refuses_bad_input_in_openais_envelope(proxy, upstream):
     assert wrong_method.json()["error"]["message"] == "Method GET not allowed; use POST"
     assert upstream.message_requests() == []
     assert logged(not_json.headers["x-request-id"]).status == 400
+    assert logged(wrong_method.headers["x-request-id"]).status == 405
 
 
 def test_it_answers_at_the_path_without_v1_too(proxy, upstream):
@@ -271,6 +278,8 @@ def test_it_answers_at_the_path_without_v1_too(proxy, upstream):
 
     assert response.status_code == 200
     assert response.json()["output"][0]["content"][0]["text"] == "Hello from the fake upstream."
+    row = logged(response.headers["x-request-id"])
+    assert (row.endpoint, row.status) == ("/responses", 200)
 
 
 def test_it_gives_a_rate_limit_before_the_answer_as_an_http_429(proxy, upstream):
@@ -281,6 +290,8 @@ def test_it_gives_a_rate_limit_before_the_answer_as_an_http_429(proxy, upstream)
 
     assert (raised.value.status_code, raised.value.code) == (429, "rate_limit_exceeded")
     assert "usage limit" in raised.value.message
+    row = logged(raised.value.response.headers["x-request-id"])
+    assert (row.status, row.error_type) == (429, "rate_limit_error")
 
 
 def test_it_ends_a_stream_that_fails_midway_with_response_failed(proxy, upstream):
@@ -303,6 +314,7 @@ def test_it_takes_the_api_key_on_both_paths_when_one_is_set(start_proxy, upstrea
     for path in ("/v1/responses", "/responses"):
         refused = httpx.post(f"{guarded.url}{path}", json={"model": "gpt-5", "input": "Hi"}, timeout=30)
         assert refused.status_code == 401, path
+        assert logged(refused.headers["x-request-id"]).error_type == "authentication_error"
     answered = openai.OpenAI(base_url=f"{guarded.url}/v1", api_key="sk-proxy-test", max_retries=0).responses.create(
         model="gpt-5", input="Hi"
     )

@@ -8,6 +8,7 @@ import httpx
 import openai
 import pytest
 from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 
 from sessions_admin.models import Conversation, StoredResponse
 from tests.helpers import logged
@@ -275,11 +276,17 @@ def test_it_refuses_bad_input_in_openais_envelope(proxy, upstream):
 
 def test_it_answers_at_the_path_without_v1_too(proxy, upstream):
     response = httpx.post(f"{proxy.url}/responses", json={"model": "gpt-5", "input": "Hi"}, timeout=60)
+    metrics = text_string_to_metric_families(httpx.get(f"{proxy.url}/metrics", timeout=30).text)
 
     assert response.status_code == 200
     assert response.json()["output"][0]["content"][0]["text"] == "Hello from the fake upstream."
     row = logged(response.headers["x-request-id"])
     assert (row.endpoint, row.status) == ("/responses", 200)
+    # Counted under its own endpoint at /metrics, not as "other".
+    counted = {
+        sample.labels["endpoint"] for family in metrics if family.name == "claude_proxy_requests" for sample in family.samples
+    }
+    assert "/responses" in counted
 
 
 def test_it_gives_a_rate_limit_before_the_answer_as_an_http_429(proxy, upstream):

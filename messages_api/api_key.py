@@ -8,7 +8,7 @@ from .errors import ApiError
 from .middleware import AsyncMiddleware
 
 # /metrics is open like /health unless a key is set: then it takes the key as /v1/* does.
-PROTECTED_PREFIXES = ("/v1/", "/messages", "/chat/", "/metrics")
+PROTECTED_PREFIXES = ("/v1/", "/messages", "/chat/", "/responses", "/metrics")
 WRONG_KEY = ApiError(401, "authentication_error", "Invalid or missing API key (x-api-key or Authorization: Bearer)")
 
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("v1/models/<str:model_id>", views.retrieve_model),
     path("messages", views.create_message),
     path("chat/completions", views.create_chat_completion),
+    path("v1/responses", views.create_response),
+    path("responses", views.create_response),
     path("health", views.health),
     path("livez", views.livez),
     path("readyz", views.readyz),

@@ -12,7 +12,7 @@ from .conversations import hold_conversation
 from .errors import ApiError, invalid_request
 from .health import auth_status, health_report, readiness
 from .token_count import count_input_tokens
-from .wire import anthropic, openai_chat
+from .wire import anthropic, openai_chat, openai_responses
 
 
 def api_endpoint(*methods, wire=anthropic):
@@ -46,26 +46,34 @@ def _error_response(request, error, render=anthropic.error_response):
     return response
 
 
+async def start_or_resume(ask):
+    """Hold the request's conversation, then start a CLI turn, or resume the paused one
+    whose tool calls this request answers."""
+    conversation = await hold_conversation(ask)
+    if conversation.answers_paused_turn:
+        return await conversation.resume()
+    return await conversation.start()
+
+
 @api_endpoint("POST")
 async def create_message(request):
     ask = anthropic.parse(request)
-    conversation = await hold_conversation(ask)
-    if conversation.answers_paused_turn:
-        turn = await conversation.resume()
-    else:
-        turn = await conversation.start()
+    turn = await start_or_resume(ask)
     return await anthropic.respond(ask, turn)
 
 
 @api_endpoint("POST", wire=openai_chat)
 async def create_chat_completion(request):
     ask = openai_chat.parse(request)
-    conversation = await hold_conversation(ask)
-    if conversation.answers_paused_turn:
-        turn = await conversation.resume()
-    else:
-        turn = await conversation.start()
+    turn = await start_or_resume(ask)
     return await openai_chat.respond(ask, turn)
+
+
+@api_endpoint("POST", wire=openai_responses)
+async def create_response(request):
+    ask = await openai_responses.parse(request)  # async: previous_response_id is read from the database
+    turn = await start_or_resume(ask)
+    return await openai_responses.respond(ask, turn)
 
 
 @api_endpoint("POST")

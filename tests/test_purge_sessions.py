@@ -13,9 +13,10 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import timezone
 
-from sessions_admin.models import Conversation, TranscriptEntry, TranscriptSummary
+from sessions_admin.models import Conversation, StoredResponse, TranscriptEntry, TranscriptSummary
 
 pytestmark = pytest.mark.usefixtures("own_rows")
+PREFIX = "purge-sessions-test-"
 
 
 def conversation(last_used=None, expires_at=None, previous=True):
@@ -212,3 +213,28 @@ def test_it_keeps_conversations_whose_cli_may_still_be_live():
     assert purge(older_than="1m")[0] == "Deleted 1 conversations."
     assert own_keys() == {live.key}
     assert entries_of(old) == 0
+
+
+def stored_response(created):
+    return StoredResponse.objects.create(
+        response_id=f"{PREFIX}{uuid.uuid4().hex}", key_kind="fingerprint", key="k", scope="s", created=created,
+        input_items=[{"type": "message", "role": "user", "content": "Hi"}], output_items=[],
+    )  # fmt: skip
+
+
+def own_responses():
+    return set(StoredResponse.objects.filter(response_id__startswith=PREFIX).values_list("response_id", flat=True))
+
+
+def test_it_deletes_responses_stored_for_previous_response_id_with_the_same_cutoff():
+    old, kept = stored_response(ago(days=8)), stored_response(ago(days=6))
+    conversation(last_used=ago(days=8))
+
+    assert purge(older_than="7d", dry_run=True)[0] == "Would delete 1 conversations and 1 stored responses."
+    assert own_responses() == {old.response_id, kept.response_id}
+    returned, printed = purge(older_than="7d")
+
+    assert returned == "Deleted 1 conversations and 1 stored responses."
+    assert printed == "Deleted 1 conversations and 1 stored responses.\n"
+    assert own_responses() == {kept.response_id}
+    assert StoredResponse.objects.older_than(ago(days=7)).filter(response_id__startswith=PREFIX).count() == 0

@@ -5,14 +5,15 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from sessions_admin.durations import older_than_argument
-from sessions_admin.models import Conversation
+from sessions_admin.models import Conversation, StoredResponse
 
 
 class Command(BaseCommand):
     help = (
         "Delete conversations (and their transcripts) not used for --older-than. Those used "
         "within CLAUDE_PROXY_LIVE_IDLE_SECONDS are kept: the server may still hold their CLI "
-        "process (clear those in the admin, which ends it too)."
+        "process (clear those in the admin, which ends it too). Responses stored for "
+        "previous_response_id (/v1/responses) older than --older-than go too."
     )
 
     def add_arguments(self, parser):
@@ -20,8 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
 
     def handle(self, *args, older_than, dry_run, **options):
+        older_than = older_than_argument(older_than)
         live_idle = timedelta(seconds=settings.CLAUDE_PROXY_LIVE_IDLE_SECONDS)
-        stale = Conversation.objects.last_used_before(timezone.now() - max(older_than_argument(older_than), live_idle))
+        stale = Conversation.objects.last_used_before(timezone.now() - max(older_than, live_idle))
+        responses = StoredResponse.objects.older_than(timezone.now() - older_than)
         if dry_run:
-            return f"Would delete {stale.count()} conversations."
-        return f"Deleted {stale.clear()} conversations."
+            return f"Would delete {stale.count()} conversations{_and_responses(responses.count())}."
+        deleted = stale.clear()
+        return f"Deleted {deleted} conversations{_and_responses(responses.delete()[0])}."
+
+
+def _and_responses(count):
+    # Said only when there are some: most installs never store a response.
+    return f" and {count} stored responses" if count else ""

@@ -1,0 +1,146 @@
+"""The OpenAI Responses API (what Codex CLI speaks): a request as the engine's Ask, the
+engine's events as Responses SSE events or one response object, errors in OpenAI's
+envelope.
+
+The request's items become Anthropic messages (responses_input), the engine's events
+Responses events (responses_events). `previous_response_id` names a response kept in
+the database (StoredResponse): its input and output come before the new input. Only
+responses the client asked to store (`store`, true unless said otherwise) are kept;
+Codex says `store: false` and sends its whole history every time, so it needs none.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+
+from django.http import JsonResponse, StreamingHttpResponse
+
+from sessions_admin.lineage import conversation_key
+from sessions_admin.models import StoredResponse
+
+from ..client_turn import PING
+from ..conversations import Ask
+from ..errors import ApiError, invalid_request
+from ..schemas import JSON_CONTENT_TYPES, SURROGATE_ESCAPE, _lone_surrogate, _no_constants
+from . import request_body
+from .anthropic import PING_BYTES, frame, session_headers  # the same SSE framing: event: TYPE, data: JSON
+from .responses_events import ResponseEvents, error_code, response_shell
+from .responses_input import NameTable, conversation_name, translate
+from .responses_params import bad
+
+log = logging.getLogger("claude_proxy.wire")
+
+# OpenAI's error `type` for the proxy's (Anthropic's) error types; the rest keep theirs.
+ERROR_TYPES = {"billing_error": "insufficient_quota", "api_error": "server_error", "overloaded_error": "server_error"}
+
+
+@dataclass
+class ResponsesAsk(Ask):
+    """An Ask, and what the Responses answer needs of its request."""
+
+    body: dict = None
+    names: NameTable = None
+    items: list = None  # the whole input the response answers, earlier responses' included
+
+
+def load_body(request):
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
+        raise invalid_request(f"content-type must be application/json, not {content_type or 'missing'!r}")
+    raw = request_body(request)
+    try:
+        body = json.loads(raw, parse_constant=_no_constants)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise invalid_request(f"The request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise invalid_request("The request body is not valid JSON: it is nested too deeply") from None
+    if not isinstance(body, dict):
+        raise invalid_request("The request body must be a JSON object")
+    if SURROGATE_ESCAPE.search(raw) and (path := _lone_surrogate(body)) is not None:
+        raise invalid_request(f"{'.'.join(map(str, path))}: the string holds a lone UTF-16 surrogate, which is not valid text")
+    return body
+
+
+async def parse(request):
+    """The request as the engine's Ask; a 400 naming the field for a bad one."""
+    body = load_body(request)
+    earlier, named = [], conversation_name(request.headers, body)
+    if (previous := body.get("previous_response_id")) is not None:
+        if not isinstance(previous, str) or (stored := await StoredResponse.objects.afind(previous)) is None:
+            raise bad("previous_response_id", f"Previous response with id '{previous}' not found.")
+        earlier = stored.items
+        # The conversation it was part of, when the request names none of its own.
+        named = named or (stored.key if stored.key_kind == "header" else "")
+    translated = translate(body, earlier)
+    params = translated.params
+    request.record.describe(params)
+    messages = [message.model_dump() for message in params.messages]
+    key = conversation_key(request.headers, messages, params.system_text, named)
+    return ResponsesAsk(params, key, request.record, body=body, names=translated.names, items=translated.items)
+
+
+def error_response(error):
+    """An ApiError in OpenAI's envelope: {"error": {message, type, param, code}}."""
+    envelope = {
+        "message": error.message,
+        "type": ERROR_TYPES.get(error.error_type, error.error_type),
+        "param": getattr(error, "param", None),
+        "code": error_code(error),
+    }
+    return JsonResponse({"error": envelope}, status=error.status)
+
+
+async def respond(ask, turn):
+    """The answer: Responses SSE events as they come, or the whole response as JSON."""
+    events = ResponseEvents(response_shell(ask.body), ask.names)
+    if ask.params.stream:
+        return StreamingHttpResponse(
+            _sse(ask, turn, events),
+            content_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **session_headers(turn)},
+        )
+    async for item in turn.events():
+        if item is not PING:
+            ask.record.first_byte()
+            events.feed(item)
+    await _store(ask, events.response)
+    return JsonResponse(events.response, headers=session_headers(turn))
+
+
+async def _sse(ask, turn, events):
+    """The response's events as they come; the ending one only once the turn has ended.
+
+    Codex hangs up as soon as it reads response.completed: the turn's end (the
+    conversation's write, with the calls it waits on) and the stored response must be
+    done by then, or that hang-up would cancel them."""
+    for event in events.start():
+        yield frame(event)
+    ending = []
+    try:
+        async for item in turn.events():
+            if item is PING:
+                yield PING_BYTES
+                continue
+            ask.record.first_byte()
+            out = events.feed(item)
+            if events.ended:
+                ending += out  # held back until turn.events() is done: the turn has ended
+                continue
+            for event in out:
+                yield frame(event)
+        await _store(ask, events.response)  # usable as previous_response_id once the client hears of it
+    except ApiError as error:
+        ending = events.fail(error)  # in place of an ending held back, if there is one
+    for event in ending:
+        yield frame(event)
+
+
+async def _store(ask, response):
+    """Keep a response the client may continue with previous_response_id."""
+    if ask.body.get("store") is False:
+        return
+    kind, key, scope = ask.key
+    await StoredResponse.objects.acreate(
+        response_id=response["id"], key_kind=kind, key=key, scope=scope, model=response["model"],
+        input_items=ask.items, output_items=response["output"],
+    )  # fmt: skip

@@ -1,0 +1,239 @@
+"""The engine's events (Anthropic's stream events) as a Responses API response.
+
+Pure: `ResponseEvents` is fed the client's Anthropic events one by one and returns the
+Responses events they make, each with its `sequence_number`; its `response` is the
+whole response object so far, which is also the non-streaming answer. A text block is a
+`message` item (one `output_text` part), a `tool_use` block a `function_call` item whose
+`call_id` is the tool_use id, so the client's `function_call_output` answers the call
+the CLI waits on. One ending: `response.completed`, `response.incomplete` (max tokens)
+or `response.failed`.
+"""
+
+import copy
+import re
+import time
+import uuid
+
+# Anthropic stop reasons that leave a response incomplete, and why (OpenAI's words).
+INCOMPLETE = {"max_tokens": "max_output_tokens", "refusal": "content_filter"}
+CONTEXT_TOO_LONG = re.compile(r"prompt is too long|context (length|window)|too many tokens|input is too long", re.I)
+
+
+def new_id(prefix):
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def usage(anthropic):
+    """Anthropic usage as OpenAI's: input counts every prompt token, cache reads included."""
+    fresh, read, written = (int(anthropic.get(key) or 0) for key in (
+        "input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"))  # fmt: skip
+    prompt, output = fresh + read + written, int(anthropic.get("output_tokens") or 0)
+    return {
+        "input_tokens": prompt,
+        "input_tokens_details": {"cached_tokens": read, "cache_write_tokens": written},
+        "output_tokens": output,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": prompt + output,
+    }
+
+
+def error_code(error):
+    """OpenAI's error code for an ApiError, in the words Codex acts on, or None."""
+    if error.status == 429:
+        return "rate_limit_exceeded"
+    if error.status == 402:
+        return "insufficient_quota"
+    if error.status == 400 and CONTEXT_TOO_LONG.search(error.message):
+        return "context_length_exceeded"
+    return None
+
+
+def failure_code(error):
+    """response.failed's error.code for an ApiError."""
+    return error_code(error) or "server_error"
+
+
+def response_shell(body, response_id=None, created_at=None):
+    """The response object before any output: what the request asked for, echoed."""
+    reasoning = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
+    return {
+        "id": response_id or new_id("resp"),
+        "object": "response",
+        "created_at": created_at or int(time.time()),
+        "status": "in_progress",
+        "background": False,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": body.get("instructions"),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "model": body["model"],
+        "output": [],
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "previous_response_id": body.get("previous_response_id"),
+        "prompt_cache_key": body.get("prompt_cache_key"),
+        "reasoning": {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")},
+        "store": body.get("store", True),
+        "temperature": body.get("temperature"),
+        "text": body.get("text") or {"format": {"type": "text"}},
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": body.get("tools") or [],
+        "top_p": body.get("top_p"),
+        "truncation": body.get("truncation", "disabled"),
+        "usage": None,
+        "metadata": body.get("metadata") or {},
+    }
+
+
+class ResponseEvents:
+    """Anthropic events in, Responses events out (see the module's doc)."""
+
+    def __init__(self, shell, names):
+        self.response = copy.deepcopy(shell)
+        self.names = names  # responses_input.NameTable: tool names back to the client's
+        self._sequence = 0
+        self._items = {}  # Anthropic block index -> (output index, item)
+        self._usage = {}
+        self._stop_reason = None
+        self._ending_at = None  # the sequence number of the ending, once there is one
+        self.ended = False
+
+    def _event(self, kind, **fields):
+        event = {"type": kind, "sequence_number": self._sequence, **fields}
+        self._sequence += 1
+        return event
+
+    def _snapshot(self):
+        return copy.deepcopy(self.response)
+
+    def start(self):
+        """The first two events, before any output."""
+        return [
+            self._event("response.created", response=self._snapshot()),
+            self._event("response.in_progress", response=self._snapshot()),
+        ]
+
+    def feed(self, event):
+        handler = getattr(self, f"_on_{event.get('type')}", None)
+        return handler(event) if handler and not self.ended else []
+
+    def _on_message_start(self, event):
+        self._usage.update(event["message"].get("usage") or {})
+        return []
+
+    def _add(self, index, item):
+        output_index = len(self.response["output"])
+        self.response["output"].append(item)
+        self._items[index] = (output_index, item)
+        return output_index
+
+    def _on_content_block_start(self, event):
+        block = event["content_block"]
+        if block.get("type") == "text":
+            item = {"id": new_id("msg"), "type": "message", "status": "in_progress", "role": "assistant", "content": []}
+            output_index = self._add(event["index"], item)
+            part = {"type": "output_text", "text": block.get("text", ""), "annotations": [], "logprobs": []}
+            added = self._event("response.output_item.added", output_index=output_index, item=copy.deepcopy(item))
+            item["content"].append(part)
+            return [
+                added,
+                self._event(
+                    "response.content_part.added", item_id=item["id"], output_index=output_index, content_index=0,
+                    part=copy.deepcopy(part),
+                ),
+            ]  # fmt: skip
+        if block.get("type") == "tool_use":
+            item = {
+                "id": new_id("fc"), "type": "function_call", "status": "in_progress", "call_id": block["id"],
+                **self.names.client_call(block["name"]), "arguments": "",
+            }  # fmt: skip
+            output_index = self._add(event["index"], item)
+            return [self._event("response.output_item.added", output_index=output_index, item=copy.deepcopy(item))]
+        return []  # thinking is not shown (no reasoning items), nor what else Claude may add
+
+    def _on_content_block_delta(self, event):
+        if event["index"] not in self._items:
+            return []
+        output_index, item = self._items[event["index"]]
+        delta = event["delta"]
+        if delta.get("type") == "text_delta" and item["type"] == "message":
+            item["content"][0]["text"] += delta["text"]
+            return [
+                self._event(
+                    "response.output_text.delta", item_id=item["id"], output_index=output_index, content_index=0,
+                    delta=delta["text"], logprobs=[],
+                )
+            ]  # fmt: skip
+        if delta.get("type") == "input_json_delta" and item["type"] == "function_call" and delta["partial_json"]:
+            item["arguments"] += delta["partial_json"]
+            return [
+                self._event(
+                    "response.function_call_arguments.delta", item_id=item["id"], output_index=output_index,
+                    delta=delta["partial_json"],
+                )
+            ]  # fmt: skip
+        return []
+
+    def _on_content_block_stop(self, event):
+        if event["index"] not in self._items:
+            return []
+        output_index, item = self._items.pop(event["index"])
+        item["status"] = "completed"
+        events = []
+        if item["type"] == "message":
+            part = item["content"][0]
+            events += [
+                self._event(
+                    "response.output_text.done", item_id=item["id"], output_index=output_index, content_index=0,
+                    text=part["text"], logprobs=[],
+                ),
+                self._event(
+                    "response.content_part.done", item_id=item["id"], output_index=output_index, content_index=0,
+                    part=copy.deepcopy(part),
+                ),
+            ]  # fmt: skip
+        else:
+            if not item["arguments"]:
+                # A call without input: its arguments are still a JSON object.
+                item["arguments"] = "{}"
+                events.append(
+                    self._event(
+                        "response.function_call_arguments.delta", item_id=item["id"], output_index=output_index, delta="{}"
+                    )
+                )
+            events.append(
+                self._event(
+                    "response.function_call_arguments.done", item_id=item["id"], output_index=output_index,
+                    arguments=item["arguments"],
+                )
+            )  # fmt: skip
+        return [*events, self._event("response.output_item.done", output_index=output_index, item=copy.deepcopy(item))]
+
+    def _on_message_delta(self, event):
+        self._stop_reason = (event.get("delta") or {}).get("stop_reason") or self._stop_reason
+        self._usage.update(event.get("usage") or {})
+        return []
+
+    def _on_message_stop(self, event):
+        self.ended, self._ending_at = True, self._sequence
+        response = self.response
+        response["usage"] = usage(self._usage)
+        response["completed_at"] = int(time.time())
+        if reason := INCOMPLETE.get(self._stop_reason):
+            response["status"], response["incomplete_details"] = "incomplete", {"reason": reason}
+            return [self._event("response.incomplete", response=self._snapshot())]
+        response["status"] = "completed"
+        return [self._event("response.completed", response=self._snapshot())]
+
+    def fail(self, error):
+        """The ending of a response the engine failed (an ApiError); it replaces an
+        ending the caller has not sent (the answer failed after its last event)."""
+        if self._ending_at is not None:
+            self._sequence = self._ending_at
+        self.ended = True
+        for _, item in self._items.values():
+            item["status"] = "incomplete"
+        self._items.clear()
+        self.response["status"] = "failed"
+        self.response["error"] = {"code": failure_code(error), "message": error.message}
+        self.response["usage"] = usage(self._usage) if self._usage else None
+        return [self._event("response.failed", response=self._snapshot())]

@@ -9,7 +9,6 @@ responses the client asked to store (`store`, true unless said otherwise) are ke
 Codex says `store: false` and sends its whole history every time, so it needs none.
 """
 
-import json
 import logging
 from dataclasses import dataclass
 
@@ -20,8 +19,8 @@ from sessions_admin.models import StoredResponse
 
 from ..client_turn import PING
 from ..conversations import Ask
-from ..errors import ApiError, invalid_request
-from ..schemas import JSON_CONTENT_TYPES, SURROGATE_ESCAPE, _lone_surrogate, _no_constants
+from ..errors import ApiError
+from ..json_body import json_object
 from . import request_body
 from .anthropic import PING_BYTES, frame, session_headers  # the same SSE framing: event: TYPE, data: JSON
 from .responses_events import ResponseEvents, error_code, response_shell
@@ -43,27 +42,9 @@ class ResponsesAsk(Ask):
     items: list = None  # the whole input the response answers, earlier responses' included
 
 
-def load_body(request):
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
-        raise invalid_request(f"content-type must be application/json, not {content_type or 'missing'!r}")
-    raw = request_body(request)
-    try:
-        body = json.loads(raw, parse_constant=_no_constants)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid_request(f"The request body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise invalid_request("The request body is not valid JSON: it is nested too deeply") from None
-    if not isinstance(body, dict):
-        raise invalid_request("The request body must be a JSON object")
-    if SURROGATE_ESCAPE.search(raw) and (path := _lone_surrogate(body)) is not None:
-        raise invalid_request(f"{'.'.join(map(str, path))}: the string holds a lone UTF-16 surrogate, which is not valid text")
-    return body
-
-
 async def parse(request):
     """The request as the engine's Ask; a 400 naming the field for a bad one."""
-    body = load_body(request)
+    body = json_object(request_body(request), request.headers.get("content-type", ""))
     earlier, named = [], conversation_name(request.headers, body)
     if (previous := body.get("previous_response_id")) is not None:
         if not isinstance(previous, str) or (stored := await StoredResponse.objects.afind(previous)) is None:

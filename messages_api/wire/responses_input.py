@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from ..schemas import MessagesRequest, _first_error
+from ..json_body import first_error
+from ..schemas import MessagesRequest
 from .responses_params import NameTable, bad, check_fields, effort, kind_of, mapped_name, tool_choice, tools
 
 log = logging.getLogger("claude_proxy.wire")
@@ -203,7 +204,7 @@ def translate(body, earlier=()):
     try:
         params = MessagesRequest.model_validate({key: value for key, value in data.items() if value is not None})
     except ValidationError as exc:
-        raise bad("input", _first_error(exc)) from None
+        raise bad("input", first_error(exc)) from None
     return Translated(params, names, items)
 
 

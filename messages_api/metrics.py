@@ -16,8 +16,10 @@ from prometheus_client.core import GaugeMetricFamily
 from .claude.registry import runtimes
 
 # A label's values must stay few: paths and model names the client chose are folded.
-ENDPOINTS = ("/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/messages")
-ENDPOINTS += ("/v1/responses", "/responses")  # the Responses API (Codex CLI)
+ENDPOINTS = (
+    "/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/messages",
+    "/v1/chat/completions", "/chat/completions", "/v1/responses", "/responses",
+)  # fmt: skip
 MODEL_NAME = re.compile(r"^[A-Za-z0-9._:\[\]-]{1,64}$")
 TOKEN_KINDS = (
     ("input_tokens", "input"),

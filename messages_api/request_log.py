@@ -125,7 +125,7 @@ class RequestLogMiddleware(AsyncMiddleware):
         except asyncio.CancelledError:
             # The client left before the answer began: its turn still ends, its row is written.
             record.status = record.status or CLIENT_CLOSED_STATUS
-            await record.save()
+            await asyncio.shield(record.save())
             raise
         response["x-request-id"] = record.request_id
         response["request-id"] = record.request_id  # the header the anthropic SDK reads
@@ -144,4 +144,6 @@ class RequestLogMiddleware(AsyncMiddleware):
             async for chunk in content:
                 yield chunk
         finally:
-            await record.save()
+            # A client that hangs up as the stream ends (Codex does, at response.completed)
+            # cancels this task, maybe while the row waits for the database: it is written all the same.
+            await asyncio.shield(record.save())

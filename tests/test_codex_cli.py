@@ -69,11 +69,8 @@ def _codex_rows(since, count, timeout=10):
 
 def _row(rows, lineage):
     """The log row of Codex's request of this lineage. Codex hangs up as it reads
-    response.completed; when its next request is already at the database, that hang-up
-    cancels RequestLogMiddleware._save_after while the row waits for the ORM's thread,
-    and the row is lost. Shielding that save (asyncio.shield) keeps it: reported."""
-    if lineage not in rows:
-        pytest.xfail(f"the log row of Codex's {lineage} request was lost to its hang-up (RequestLogMiddleware)")
+    response.completed, which cancels the row's save: the middleware shields it."""
+    assert lineage in rows, f"the log row of Codex's {lineage} request is missing: {sorted(rows)}"
     return rows[lineage]
 
 

@@ -2,7 +2,8 @@
 
 from messages_api.event_filter import EventFilter
 from messages_api.message_builder import MessageBuilder
-from messages_api.wire.anthropic import PING_BYTES, frame
+from messages_api.wire import PING_BYTES
+from messages_api.wire.anthropic import frame
 
 CLIENT_MODEL = "claude-sonnet-4-5-20250929"
 

@@ -42,7 +42,7 @@ class PausedTurn:
 @dataclass
 class ConversationRuntime:
     key: tuple  # Conversation.runtime_key
-    registry: "Runtimes"
+    registry: object  # registry.Runtimes: the limits over every runtime
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     users: int = 0  # holders and waiters of the lock; the entry goes when none are left
     process: object = None  # a live runner.ClaudeProcess between turns

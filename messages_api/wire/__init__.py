@@ -4,8 +4,12 @@ into its own response bytes, SSE or JSON, and its errors into its own envelope."
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http import StreamingHttpResponse
 
+from ..client_turn import PING
 from ..errors import invalid_request
+
+PING_BYTES = b": ping\n\n"  # an SSE comment: every wire's keep-alive while the model is quiet
 
 
 def request_body(request):
@@ -15,3 +19,29 @@ def request_body(request):
     except RequestDataTooBig:
         limit = settings.CLAUDE_PROXY_MAX_BODY_BYTES
         raise invalid_request(f"body: the request is larger than the limit of {limit} bytes") from None
+
+
+def session_headers(turn):
+    return {"X-Claude-Session-ID": turn.claude_session_id} if turn.claude_session_id else {}
+
+
+def event_stream(body, turn):
+    """An SSE response of `body` (bytes as they come), unbuffered, with the session header."""
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **session_headers(turn)}
+    return StreamingHttpResponse(body, content_type="text/event-stream", headers=headers)
+
+
+async def timed_events(ask, turn):
+    """The turn's events (and PING while the CLI is quiet); the first event is the
+    answer's first byte in the request log, whatever the wire makes of it."""
+    async for item in turn.events():
+        if item is not PING:
+            ask.record.first_byte()
+        yield item
+
+
+async def answer(ask, turn):
+    """The whole answer as one Anthropic message (a non-streaming request)."""
+    async for _ in timed_events(ask, turn):
+        pass
+    return turn.reply.result()

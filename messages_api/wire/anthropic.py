@@ -8,22 +8,20 @@ them as they come; a JSON answer is the message they fold into.
 import json
 import logging
 
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
+from pydantic import ValidationError
 
 from sessions_admin.lineage import conversation_key
 
 from ..client_turn import PING
 from ..conversations import Ask
 from ..errors import ApiError, invalid_request
-from pydantic import ValidationError
-
 from ..json_body import first_error, json_object
 from ..schemas import MessagesRequest
-from . import request_body
+from . import PING_BYTES, answer, event_stream, request_body, session_headers, timed_events
 
 log = logging.getLogger("claude_proxy.wire")
 
-PING_BYTES = b": ping\n\n"
 # Sampling parameters the CLI takes no value for (README: Parameters).
 UNHEEDED_PARAMETERS = ("temperature", "top_p", "top_k")
 
@@ -62,37 +60,16 @@ def error_response(error):
     return error.response()
 
 
-def session_headers(turn):
-    return {"X-Claude-Session-ID": turn.claude_session_id} if turn.claude_session_id else {}
-
-
 async def respond(ask, turn):
     """The answer: SSE events as they come, or the whole message as JSON."""
     if ask.params.stream:
-        return StreamingHttpResponse(
-            _sse(ask, turn),
-            content_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **session_headers(turn)},
-        )
+        return event_stream(_sse(ask, turn), turn)
     return JsonResponse(await answer(ask, turn), headers=session_headers(turn))
 
 
 async def _sse(ask, turn):
     try:
-        async for item in turn.events():
-            if item is PING:
-                yield PING_BYTES
-                continue
-            ask.record.first_byte()
-            yield frame(item)
+        async for item in timed_events(ask, turn):
+            yield PING_BYTES if item is PING else frame(item)
     except ApiError as error:
         yield frame(error.envelope())
-
-
-async def answer(ask, turn):
-    """The whole answer as one message (a non-streaming request); the first event is
-    the model's first token, though the client waits for all."""
-    async for item in turn.events():
-        if item is not PING:
-            ask.record.first_byte()
-    return turn.reply.result()

@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 
 from sessions_admin.lineage import conversation_key
 
@@ -21,8 +21,7 @@ from ..client_turn import PING
 from ..conversations import Ask
 from ..errors import ApiError, invalid_request
 from ..json_body import json_object
-from . import request_body
-from .anthropic import PING_BYTES, answer, session_headers
+from . import PING_BYTES, answer, event_stream, request_body, session_headers, timed_events
 from .openai_chat_render import Chunks, completion, error_envelope
 from .openai_chat_request import translate
 
@@ -83,22 +82,17 @@ def error_response(error):
 async def respond(ask, turn):
     """The answer: chunks as they come, or the whole completion as JSON."""
     if ask.params.stream:
-        return StreamingHttpResponse(
-            _sse(ask, turn),
-            content_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **session_headers(turn)},
-        )
+        return event_stream(_sse(ask, turn), turn)
     return JsonResponse(completion(await answer(ask, turn), ask.params.model), headers=session_headers(turn))
 
 
 async def _sse(ask, turn):
     chunks = Chunks(ask.params.model, include_usage=ask.include_usage)
     try:
-        async for item in turn.events():
+        async for item in timed_events(ask, turn):
             if item is PING:
                 yield PING_BYTES
                 continue
-            ask.record.first_byte()
             for chunk in chunks.feed(item):
                 yield frame(chunk)
     except ApiError as error:

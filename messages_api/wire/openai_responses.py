@@ -12,7 +12,7 @@ Codex says `store: false` and sends its whole history every time, so it needs no
 import logging
 from dataclasses import dataclass
 
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 
 from sessions_admin.lineage import conversation_key
 from sessions_admin.models import StoredResponse
@@ -21,8 +21,8 @@ from ..client_turn import PING
 from ..conversations import Ask
 from ..errors import ApiError
 from ..json_body import json_object
-from . import request_body
-from .anthropic import PING_BYTES, frame, session_headers  # the same SSE framing: event: TYPE, data: JSON
+from . import PING_BYTES, event_stream, request_body, session_headers, timed_events
+from .anthropic import frame  # the same SSE framing: event: TYPE, data: JSON
 from .responses_events import ResponseEvents, error_code, response_shell
 from .responses_input import NameTable, conversation_name, translate
 from .responses_params import bad
@@ -75,14 +75,9 @@ async def respond(ask, turn):
     """The answer: Responses SSE events as they come, or the whole response as JSON."""
     events = ResponseEvents(response_shell(ask.body), ask.names)
     if ask.params.stream:
-        return StreamingHttpResponse(
-            _sse(ask, turn, events),
-            content_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **session_headers(turn)},
-        )
-    async for item in turn.events():
+        return event_stream(_sse(ask, turn, events), turn)
+    async for item in timed_events(ask, turn):
         if item is not PING:
-            ask.record.first_byte()
             events.feed(item)
     await _store(ask, events.response)
     return JsonResponse(events.response, headers=session_headers(turn))
@@ -98,11 +93,10 @@ async def _sse(ask, turn, events):
         yield frame(event)
     ending = []
     try:
-        async for item in turn.events():
+        async for item in timed_events(ask, turn):
             if item is PING:
                 yield PING_BYTES
                 continue
-            ask.record.first_byte()
             out = events.feed(item)
             if events.ended:
                 ending += out  # held back until turn.events() is done: the turn has ended

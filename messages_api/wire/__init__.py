@@ -2,6 +2,8 @@
 (conversations.Ask) and the engine's events (Anthropic's event shapes, the CLI's own)
 into its own response bytes, SSE or JSON, and its errors into its own envelope."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import StreamingHttpResponse
@@ -10,6 +12,8 @@ from ..client_turn import PING
 from ..errors import invalid_request
 
 PING_BYTES = b": ping\n\n"  # an SSE comment: every wire's keep-alive while the model is quiet
+# data:image/png;base64,…, parameters such as ;charset=… allowed before ;base64.
+DATA_URL = re.compile(r"data:(?P<media_type>[\w.+-]+/[\w.+-]+)(?:;[^;,]*)*;base64,(?P<data>.+)", re.S)
 
 
 def request_body(request):
@@ -45,3 +49,13 @@ async def answer(ask, turn):
     async for _ in timed_events(ask, turn):
         pass
     return turn.reply.result()
+
+
+def url_source(url):
+    """An image's or a file's URL as the Anthropic source it names: base64 for a data URL,
+    url for an http(s) one; None for anything else."""
+    if found := DATA_URL.fullmatch(url):
+        return {"type": "base64", "media_type": found["media_type"], "data": found["data"]}
+    if url.startswith(("http://", "https://")):
+        return {"type": "url", "url": url}
+    return None

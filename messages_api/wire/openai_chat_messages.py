@@ -5,12 +5,11 @@ Pure; bad input raises a 400 naming the client's field.
 """
 
 import json
-import re
 
 from ..errors import invalid_request
+from . import DATA_URL, url_source
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
-DATA_URL = re.compile(r"data:(?P<media_type>[\w.+-]+/[\w.+-]+)(?:;[^;,]*)*;base64,(?P<data>.+)", re.S)
 
 
 def bad(path, message):
@@ -43,10 +42,8 @@ def _image(part, path):
         url = as_string(image, f"{path}.image_url", empty=False)  # the short form some clients send
     else:
         url = as_string(as_object(image, f"{path}.image_url").get("url"), f"{path}.image_url.url", empty=False)
-    if found := DATA_URL.fullmatch(url):
-        return {"type": "image", "source": {"type": "base64", "media_type": found["media_type"], "data": found["data"]}}
-    if url.startswith(("http://", "https://")):
-        return {"type": "image", "source": {"type": "url", "url": url}}
+    if source := url_source(url):
+        return {"type": "image", "source": source}
     raise bad(f"{path}.image_url.url", "must be an http(s) URL or a base64 data URL (data:image/png;base64,...)")
 
 

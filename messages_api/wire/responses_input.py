@@ -13,13 +13,13 @@ Claude. Parameters and tools: responses_params. A bad item is a 400 naming its f
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from ..json_body import first_error
 from ..schemas import MessagesRequest
+from . import DATA_URL, url_source
 from .responses_params import NameTable, bad, check_fields, effort, kind_of, mapped_name, tool_choice, tools
 
 log = logging.getLogger("claude_proxy.wire")
@@ -29,7 +29,6 @@ __all__ = ["NameTable", "Translated", "conversation_name", "mapped_name", "trans
 SYSTEM_ROLES = ("system", "developer")
 # Accepted, and nothing the CLI can take a value for (README: Codex CLI and the Responses API).
 UNHEEDED = ("temperature", "top_p", "text", "truncation", "service_tier", "top_logprobs", "user", "safety_identifier")
-DATA_URL = re.compile(r"^data:(?P<media_type>[\w.+-]+/[\w.+-]+)(?:;[^,]*)?;base64,(?P<data>.*)$", re.DOTALL)
 
 
 @dataclass
@@ -51,15 +50,13 @@ def _image(part, param):
         raise bad(f"{param}.file_id", "files are not supported; send the image as image_url (a data URL or an http URL)")
     if not isinstance(url, str) or not url:
         raise bad(f"{param}.image_url", "expected a data URL or an http(s) URL")
-    if match := DATA_URL.match(url):
-        return {"type": "image", "source": {"type": "base64", "media_type": match["media_type"], "data": match["data"]}}
-    if url.startswith(("http://", "https://")):
-        return {"type": "image", "source": {"type": "url", "url": url}}
+    if source := url_source(url):
+        return {"type": "image", "source": source}
     raise bad(f"{param}.image_url", "expected a data URL (data:image/png;base64,…) or an http(s) URL")
 
 
 def _file(part, param):
-    if isinstance(part.get("file_data"), str) and (match := DATA_URL.match(part["file_data"])):
+    if isinstance(part.get("file_data"), str) and (match := DATA_URL.fullmatch(part["file_data"])):
         return {"type": "document", "source": {"type": "base64", "media_type": match["media_type"], "data": match["data"]}}
     if isinstance(part.get("file_url"), str) and part["file_url"].startswith(("http://", "https://")):
         return {"type": "document", "source": {"type": "url", "url": part["file_url"]}}

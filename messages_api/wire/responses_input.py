@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from ..json_body import first_error
 from ..schemas import MessagesRequest
 from . import DATA_URL, url_source
-from .responses_params import NameTable, bad, check_fields, effort, kind_of, mapped_name, tool_choice, tools
+from .responses_params import NameTable, bad, check_fields, required_string, effort, kind_of, mapped_name, tool_choice, tools
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -106,10 +106,7 @@ def _arguments(item, param):
 
 
 def _call_id(item, param):
-    call_id = item.get("call_id")
-    if not isinstance(call_id, str) or not call_id:
-        raise bad(f"{param}.call_id", "expected a non-empty string")
-    return call_id
+    return required_string(item, "call_id", param)
 
 
 def as_items(value):
@@ -155,9 +152,7 @@ def turns(items):
                 continue
             add(role, blocks)
         elif kind == "function_call":
-            name = item.get("name")
-            if not isinstance(name, str) or not name:
-                raise bad(f"{param}.name", "expected a non-empty string")
+            name = required_string(item, "name", param)
             namespace = item.get("namespace")
             tool_use = {"type": "tool_use", "id": _call_id(item, param), "name": mapped_name(namespace, name)}
             add("assistant", [{**tool_use, "input": _arguments(item, param)}])

@@ -29,6 +29,14 @@ def bad(param, message):
     return error
 
 
+def required_string(item, key, param):
+    """item[key], which must be a non-empty string; a 400 naming `param.key` if not."""
+    value = item.get(key)
+    if not isinstance(value, str) or not value:
+        raise bad(f"{param}.{key}", "expected a non-empty string")
+    return value
+
+
 def mapped_name(namespace, name):
     """The Anthropic tool name of function `name` in `namespace` (None: a plain function):
     `<namespace>__<name>`, kept to 64 chars of [A-Za-z0-9_-] (a hash tells long ones apart)."""
@@ -103,9 +111,7 @@ def tools(body):
         if kind == "function":
             add(tool, param)
         elif kind == "namespace":
-            namespace = tool.get("name")
-            if not isinstance(namespace, str) or not namespace:
-                raise bad(f"{param}.name", "expected a non-empty string")
+            namespace = required_string(tool, "name", param)
             nested = tool.get("tools")
             if not isinstance(nested, list):
                 raise bad(f"{param}.tools", f"expected an array of function tools, got {kind_of(nested)}")

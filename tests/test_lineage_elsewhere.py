@@ -106,3 +106,50 @@ def test_it_refuses_results_the_session_does_not_wait_on_as_user_input():
     assert not is_user_input(message("user", tool_result("toolu_b")), waiting_on=["toolu_a"])
     assert not is_user_input(assistant("hi"))
     assert is_user_input({"role": "system", "content": [{"type": "text", "text": "context"}]})
+
+
+# The same rule through /v1/chat/completions: its messages become the same blocks.
+
+
+def _as_chat_engine_messages(messages):
+    """Chat Completions messages as the engine's message dicts (the wire's own translation)."""
+    from messages_api.wire.openai_chat_request import translate
+
+    params = translate({"model": "gpt-5", "messages": messages}).validated()
+    return [message.model_dump() for message in params.messages]
+
+
+def _chat_call(call_id):
+    return {"id": call_id, "type": "function", "function": {"name": "read", "arguments": '{"path": "a.txt"}'}}
+
+
+CHAT_FIRST = [{"role": "user", "content": "U1"}]
+CHAT_HASHES = [message_hash(message) for message in _as_chat_engine_messages(CHAT_FIRST)]
+
+CHAT_CASES = {
+    "new user text": (
+        [*CHAT_FIRST, {"role": "assistant", "content": REPLY}, {"role": "user", "content": "U2"}],
+        Lineage("continuation", first_new=2),
+    ),
+    "a foreign text turn": (
+        [
+            *CHAT_FIRST, {"role": "assistant", "content": REPLY}, {"role": "user", "content": "U2"},
+            {"role": "assistant", "content": "from another model"}, {"role": "user", "content": "U3"},
+        ],
+        ELSEWHERE_AFTER_ECHO,
+    ),
+    "a foreign tool round": (
+        [
+            *CHAT_FIRST, {"role": "assistant", "content": REPLY}, {"role": "user", "content": "U2"},
+            {"role": "assistant", "content": None, "tool_calls": [_chat_call("call_foreign_1")]},
+            {"role": "tool", "tool_call_id": "call_foreign_1", "content": "42"},
+            {"role": "assistant", "content": "It says 42."}, {"role": "user", "content": "U3"},
+        ],
+        ELSEWHERE_AFTER_ECHO,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("messages, expected", CHAT_CASES.values(), ids=CHAT_CASES.keys())
+def test_it_continues_only_on_user_input_through_chat_completions(messages, expected):
+    assert trace(CHAT_HASHES, STORED_REPLY, _as_chat_engine_messages(messages)) == expected

@@ -16,6 +16,14 @@ PING_BYTES = b": ping\n\n"  # an SSE comment: every wire's keep-alive while the 
 DATA_URL = re.compile(r"data:(?P<media_type>[\w.+-]+/[\w.+-]+)(?:;[^;,]*)*;base64,(?P<data>.+)", re.S)
 
 
+def bad(param, message):
+    """A 400 naming the field `param` (a path such as messages.2.content.0): in the
+    message, as every wire says it, and as `param` for OpenAI's envelope."""
+    error = invalid_request(f"{param}: {message}" if param else message)
+    error.param = param
+    return error
+
+
 def request_body(request):
     """The request's raw body; one over the size limit is a 400 naming the limit."""
     try:

@@ -6,14 +6,9 @@ Pure; bad input raises a 400 naming the client's field.
 
 import json
 
-from ..errors import invalid_request
-from . import DATA_URL, url_source
+from . import DATA_URL, bad, url_source
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
-
-
-def bad(path, message):
-    return invalid_request(f"{path}: {message}")
 
 
 def as_string(value, path, *, empty=True):

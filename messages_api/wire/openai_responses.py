@@ -21,11 +21,10 @@ from ..client_turn import PING
 from ..conversations import Ask
 from ..errors import ApiError
 from ..json_body import json_object
-from . import PING_BYTES, event_stream, request_body, session_headers, timed_events
+from . import PING_BYTES, bad, event_stream, request_body, session_headers, timed_events
 from .anthropic import frame  # the same SSE framing: event: TYPE, data: JSON
 from .responses_events import ResponseEvents, error_code, response_shell
 from .responses_input import NameTable, conversation_name, translate
-from .responses_params import bad
 
 log = logging.getLogger("claude_proxy.wire")
 

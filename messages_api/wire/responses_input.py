@@ -19,8 +19,8 @@ from pydantic import ValidationError
 
 from ..json_body import first_error
 from ..schemas import MessagesRequest
-from . import DATA_URL, url_source
-from .responses_params import NameTable, bad, check_fields, required_string, effort, kind_of, mapped_name, tool_choice, tools
+from . import DATA_URL, bad, url_source
+from .responses_params import NameTable, check_fields, effort, kind_of, mapped_name, required_string, tool_choice, tools
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -105,10 +105,6 @@ def _arguments(item, param):
     return value
 
 
-def _call_id(item, param):
-    return required_string(item, "call_id", param)
-
-
 def as_items(value):
     """`input` as a list of items: a string is one user message."""
     if isinstance(value, str):
@@ -154,11 +150,11 @@ def turns(items):
         elif kind == "function_call":
             name = required_string(item, "name", param)
             namespace = item.get("namespace")
-            tool_use = {"type": "tool_use", "id": _call_id(item, param), "name": mapped_name(namespace, name)}
+            tool_use = {"type": "tool_use", "id": required_string(item, "call_id", param), "name": mapped_name(namespace, name)}
             add("assistant", [{**tool_use, "input": _arguments(item, param)}])
         elif kind == "function_call_output":
             output = item.get("output")
-            result = {"type": "tool_result", "tool_use_id": _call_id(item, param)}
+            result = {"type": "tool_result", "tool_use_id": required_string(item, "call_id", param)}
             blocks = content_blocks("" if output is None else output, f"{param}.output")
             add("user", [{**result, "content": blocks}])
         elif kind == "reasoning":

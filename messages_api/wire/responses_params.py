@@ -11,8 +11,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from ..errors import invalid_request
 from ..schemas import MAX_MODEL
+from . import bad
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -20,13 +20,6 @@ TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 NAMESPACE_SEPARATOR = "__"
 # reasoning.effort -> the CLI's effort; "none" and "minimal" ask for the least there is.
 EFFORTS = {"none": "low", "minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh", "max": "max"}
-
-
-def bad(param, message):
-    """A 400 in OpenAI's manner: the message and `param` name the field."""
-    error = invalid_request(f"{param}: {message}" if param else message)
-    error.param = param
-    return error
 
 
 def required_string(item, key, param):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from sessions_admin.models import TurnOutcome
+from sessions_admin.usage_windows import deciding
 
 from .claude import client_tools
 from .claude.runner import ShuttingDown, TurnEnded
@@ -22,6 +23,7 @@ from .errors import SHUTTING_DOWN, ApiError, Failure, classify
 from .events import Translation
 from .event_filter import EventFilter, hide_internal_tools
 from .message_builder import MessageBuilder
+from .usage import after_turn
 
 log = logging.getLogger("claude_proxy.turns")
 
@@ -53,6 +55,9 @@ class Outcome:
     usage: dict | None = None
     lineage: str = ""
     queue_wait_ms: int | None = None
+    rate_limit: dict | None = None  # the turn's RateLimitEvent (raw): the windows' new state
+    usage_window: str = ""  # the subscription window the turn was answered or refused under
+    usage_status: str = ""
 
 
 class ClientTurn:
@@ -81,6 +86,11 @@ class ClientTurn:
         self._kind = self._error = None
         self._items = self._client_items()
         self._first = None
+
+    @property
+    def windows(self):
+        """The subscription's windows as this turn leaves them (usage.after_turn)."""
+        return after_turn(self.held.ask.windows, self.translation.rate_limit)
 
     @property
     def resume_refused(self):
@@ -132,6 +142,7 @@ class ClientTurn:
     def _outcome(self, kind):
         error = {TurnOutcome.FAILED: self._error, TurnOutcome.CLIENT_GONE: CLIENT_CLOSED}.get(kind)
         reply = (self.reply.message and self.reply.result()["content"]) or []
+        window = deciding(self.windows)
         return Outcome(
             kind=kind,
             error=error,
@@ -147,6 +158,9 @@ class ClientTurn:
             usage=self.translation.usage,
             lineage=self.held.lineage.kind,
             queue_wait_ms=self.held.queue_wait_ms,
+            rate_limit=self.translation.rate_limit,
+            usage_window=window.window if window else "",
+            usage_status=window.status if window else "",
         )
 
     def shut_down(self):

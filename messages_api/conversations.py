@@ -12,12 +12,12 @@ place a turn ends, from its outcome alone.
 import logging
 import time
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from sessions_admin import lineage as lineage_rules
-from sessions_admin.models import Conversation
+from sessions_admin.models import Conversation, UsageWindow
 
 from .claude.client_tools import tool_choice_note, with_tool_choice
 from .claude.limiter import acquire_slot
@@ -26,6 +26,7 @@ from .client_turn import ClientTurn
 from .errors import ApiError
 from .history import prompt_content, seed_session, split, system_in_place
 from .prompt import api_blocks, user_message
+from .usage import login
 
 log = logging.getLogger("claude_proxy.conversations")
 
@@ -39,6 +40,7 @@ class Ask:
     params: object  # schemas.MessagesRequest
     key: tuple  # (key kind, key, scope): sessions_admin.lineage.conversation_key
     record: object = None  # request_log.RequestRecord
+    windows: list = field(default_factory=list)  # the subscription's, before the turn (usage.check)
 
 
 def tool_results(waiting_on, new_messages):
@@ -148,6 +150,8 @@ class HeldConversation:
                 await self.conversation.arecord_turn(
                     outcome, message_hashes=self.message_hashes, lineage=self.lineage.kind
                 )
+                if outcome.rate_limit:
+                    await UsageWindow.objects.arecord(login(), outcome.rate_limit)
         finally:
             await self._resources.aclose()
 

@@ -4,6 +4,9 @@ from dataclasses import dataclass
 
 from claude_agent_sdk import CLIConnectionError, CLINotFoundError, ProcessError
 from django.http import JsonResponse
+from django.utils import timezone
+
+from sessions_admin.usage_windows import CREDITS_REQUIRED, from_timestamp, window_label
 
 from .claude.options import cli_is_there, cli_not_found, cli_path
 
@@ -11,11 +14,12 @@ from .claude.options import cli_is_there, cli_not_found, cli_path
 class ApiError(Exception):
     """An error the client receives as {"type": "error", "error": {...}} with `status`."""
 
-    def __init__(self, status, error_type, message):
+    def __init__(self, status, error_type, message, retry_after=None):
         super().__init__(message)
         self.status = status
         self.error_type = error_type
         self.message = message
+        self.retry_after = retry_after  # seconds, sent as `retry-after` with the error
 
     def envelope(self):
         return {"type": "error", "error": {"type": self.error_type, "message": self.message}}
@@ -46,6 +50,28 @@ class Failure:
     retry_error: str | None = None  # SystemMessage(api_retry).data["error"]
     text: str = ""  # the CLI's own words: the result text or the exception message
     timed_out: bool = False
+    rate_limit: dict | None = None  # the turn's latest RateLimitEvent, its raw dict
+
+
+def limit_reached(window, resets_at, words="", now=None):
+    """429 for a spent subscription window (the CLI's rateLimitType), `retry-after` the
+    seconds to its reset; the CLI's own words when it said them."""
+    now = now or timezone.now()
+    retry_after = max(1, round((resets_at - now).total_seconds())) if resets_at else None
+    if not words:
+        when = f"; it resets at {resets_at:%Y-%m-%d %H:%M} UTC" if resets_at else ""
+        words = f"The Claude subscription's {window_label(window)} limit is reached{when}"
+    return ApiError(429, "rate_limit_error", words, retry_after=retry_after)
+
+
+def refused(limit, words=""):
+    """The subscription refused the turn (a RateLimitEvent's raw dict, status rejected).
+    A refusal only extra usage could have served is a billing matter, as the API says it."""
+    if limit.get("errorCode") == CREDITS_REQUIRED:
+        reason = limit.get("overageDisabledReason")
+        because = f" ({reason})" if reason else ""
+        return ApiError(402, "billing_error", f"This request needs extra usage, which the account cannot draw from{because}")
+    return limit_reached(limit.get("rateLimitType") or "", from_timestamp(limit.get("resetsAt")), words)
 
 
 def login_hint():
@@ -117,6 +143,8 @@ def classify(failure):
     failure.text = failure.text.replace(str(cli_path()), "claude")
     if failure.timed_out:
         return ApiError(504, "timeout_error", "Claude Code did not answer in time")
+    if failure.rate_limit and failure.rate_limit.get("status") == "rejected":
+        return refused(failure.rate_limit, failure.text)
     if failure.api_error_status and (error := _from_status(failure.api_error_status, failure)):
         return error
     for cause in (failure.assistant_error, failure.retry_error):

@@ -7,6 +7,7 @@ usage, and everything about a failure, which it raises classified as an ApiError
 
 from claude_agent_sdk import (
     AssistantMessage,
+    RateLimitEvent,
     ResultMessage,
     StreamEvent,
     SystemMessage,
@@ -40,6 +41,7 @@ class Translation:
         self.withdrawn = []  # client indices of blocks of an attempt the CLI gave up
         self.last_entry = ""  # uuid of the latest assistant message: a point to resume at
         self.internal_calls = []  # the proxy's own tools Claude ran ({id, name, input})
+        self.rate_limit = None  # the latest RateLimitEvent's raw dict: the subscription's windows
 
     def read(self, message):
         events = self._read(message)
@@ -68,6 +70,9 @@ class Translation:
             )
         elif isinstance(message, ResultMessage):
             return self._on_result(message)
+        elif isinstance(message, RateLimitEvent):
+            # Sent when the windows' state changes; a refusal comes before the CLI's words.
+            self.rate_limit = self.failure.rate_limit = message.rate_limit_info.raw
         return []
 
     def _on_result(self, message):

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from sessions_admin.usage_windows import STATUSES, UsageWindow
+
 from .claude.registry import runtimes
 
 # A label's values must stay few: paths and model names the client chose are folded.
@@ -43,6 +45,9 @@ DURATION = Histogram(
 )
 QUEUE_WAIT = Histogram("claude_proxy_queue_wait_seconds", "Time waiting for a turn slot", buckets=QUEUE_BUCKETS)
 TOKENS = Counter("claude_proxy_tokens", "Tokens reported by the answers, by model and kind", ["model", "kind"])
+REFUSALS = Counter(
+    "claude_proxy_usage_refusals", "Requests a spent subscription window refused, by window", ["window"]
+)
 
 
 def endpoint_label(path):
@@ -68,6 +73,8 @@ def observe(record):
     for field, kind in TOKEN_KINDS:
         if count := int(record.usage.get(field) or 0):
             TOKENS.labels(model, kind).inc(count)
+    if record.usage_status == "rejected" and record.error_type:
+        REFUSALS.labels(record.usage_window).inc()
 
 
 class ProcessCollector:
@@ -86,7 +93,42 @@ class ProcessCollector:
         )
 
 
+class UsageWindowCollector:
+    """The subscription's windows as last reported, read from the database when scraped."""
+
+    def describe(self):
+        # Without it, registering would collect, and read a database not yet migrated.
+        return self._families()
+
+    def collect(self):
+        utilization, to_reset, status = families = self._families()
+        for window in UsageWindow.objects.all():
+            names = [window.login, window.window]
+            if window.utilization is not None:
+                utilization.add_metric(names, window.utilization)
+            if window.resets_at is not None:
+                to_reset.add_metric(names, window.seconds_to_reset())
+            for value, _ in STATUSES:
+                status.add_metric([*names, value], float(window.status == value))
+        return families
+
+    def _families(self):
+        labels = ["login", "window"]
+        utilization = GaugeMetricFamily(
+            "claude_proxy_usage_utilization", "Share of the subscription window used (0-1)", labels=labels
+        )
+        to_reset = GaugeMetricFamily(
+            "claude_proxy_usage_seconds_to_reset", "Seconds until the subscription window resets", labels=labels
+        )
+        status = GaugeMetricFamily(
+            "claude_proxy_usage_status", "The subscription window's status (1 for the current one)",
+            labels=[*labels, "status"],
+        )  # fmt: skip
+        return [utilization, to_reset, status]
+
+
 REGISTRY.register(ProcessCollector())
+REGISTRY.register(UsageWindowCollector())
 
 
 @require_GET

@@ -21,10 +21,12 @@ from .middleware import AsyncMiddleware
 
 log = logging.getLogger("claude_proxy.requests")
 
-# The admin is not the API; health probes and scrapes would drown the log, and so would a
-# browser's visit to the root and its favicon. A client POSTing to / has a wrong base URL:
-# that one is logged.
-UNLOGGED_PREFIXES = ("/admin/", "/static/", "/health", "/livez", "/readyz", "/metrics", "/favicon.ico")
+# The admin is not the API; health probes, scrapes and status bars' reads of the usage
+# windows would drown the log, and so would a browser's visit to the root and its
+# favicon. A client POSTing to / has a wrong base URL: that one is logged.
+UNLOGGED_PREFIXES = (
+    "/admin/", "/static/", "/health", "/livez", "/readyz", "/metrics", "/v1/usage", "/favicon.ico",
+)  # fmt: skip
 UNLOGGED_VISITS = ("/",)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 ENDPOINT_CHARS = 200
@@ -60,6 +62,8 @@ class RequestRecord:
     tool_results: list = field(default_factory=list)
     outcome: str = ""
     lineage: str = ""
+    usage_window: str = ""
+    usage_status: str = ""
     # The turn answering this request (client_turn.ClientTurn), once one has started.
     turn: object = None
 
@@ -95,6 +99,7 @@ class RequestRecord:
     def take(self, outcome):
         """What the request's turn stated when it ended (a client_turn.Outcome)."""
         self.outcome, self.lineage = outcome.kind, outcome.lineage
+        self.usage_window, self.usage_status = outcome.usage_window, outcome.usage_status
         self.claude_session_id = outcome.claude_session_id or self.claude_session_id
         self.queue_wait_ms = outcome.queue_wait_ms
         self.usage = outcome.usage or {}

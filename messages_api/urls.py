@@ -11,6 +11,7 @@ urlpatterns = [
     path("messages", views.create_message),
     path("chat/completions", views.create_chat_completion),
     path("v1/responses", views.create_response),
+    path("v1/usage", views.usage_windows),
     path("responses", views.create_response),
     path("health", views.health),
     path("livez", views.livez),

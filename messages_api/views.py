@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import catalog
+from . import catalog, usage
 from .conversations import hold_conversation
 from .errors import ApiError, invalid_request
 from .health import auth_status, health_report, readiness
@@ -41,6 +41,8 @@ def _error_response(request, error, render=anthropic.error_response):
     if record is not None and not record.error_type:
         record.fail(error)
     response = render(error)
+    if error.retry_after is not None:
+        response["retry-after"] = str(error.retry_after)
     if error.status == 405:
         response["Allow"] = ", ".join(getattr(request, "allowed_methods", ("POST",)))
     return response
@@ -48,7 +50,8 @@ def _error_response(request, error, render=anthropic.error_response):
 
 async def start_or_resume(ask):
     """Hold the request's conversation, then start a CLI turn, or resume the paused one
-    whose tool calls this request answers."""
+    whose tool calls this request answers. A spent subscription window refuses it first."""
+    await usage.check(ask)
     conversation = await hold_conversation(ask)
     if conversation.answers_paused_turn:
         return await conversation.resume()
@@ -94,6 +97,12 @@ async def list_models(request):
 async def retrieve_model(request, model_id):
     model = catalog.model_info(model_id)
     return JsonResponse(catalog.with_openai_fields(model) if catalog.openai_client(request.headers) else model)
+
+
+@api_endpoint("GET")
+async def usage_windows(request):
+    """The subscription's windows as last reported: status, utilization, reset."""
+    return JsonResponse(usage.report(await usage.current()))
 
 
 @api_endpoint("GET")

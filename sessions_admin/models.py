@@ -5,6 +5,11 @@ from django.db import models
 from django.utils import timezone
 
 from .lineage import LINEAGE_KINDS, reply_digest
+from .usage_windows import STATUSES as WINDOW_STATUSES
+from .usage_windows import WINDOWS, UsageWindow  # noqa: F401  (a model of this app)
+
+# The window states the dashboard's history shows.
+LIMIT_STATUSES = ("allowed_warning", "rejected")
 
 # The `type` of the Anthropic error envelope, plus what only the proxy sees.
 ERROR_TYPES = (
@@ -87,6 +92,9 @@ class RequestLog(models.Model):
     # How the request's turn ended, and how its history related to the conversation's.
     outcome = models.CharField(max_length=24, blank=True, choices=TurnOutcome.choices)
     lineage = models.CharField(max_length=20, blank=True, choices=LINEAGE_KINDS)
+    # The subscription's window the request was answered (or refused) under, and its state then.
+    usage_window = models.CharField(max_length=40, blank=True, choices=WINDOWS)
+    usage_status = models.CharField(max_length=20, blank=True, choices=WINDOW_STATUSES)
     ttfb_ms = models.PositiveIntegerField(null=True)
     duration_ms = models.PositiveIntegerField(null=True)
     input_tokens = models.PositiveIntegerField(default=0)
@@ -112,6 +120,11 @@ class RequestLog(models.Model):
             ),
             # An hour's TTFBs in order: a percentile is the row at its rank.
             models.Index(fields=["hour", "ttfb_ms", "created"], name="requestlog_hourly_ttfb"),
+            # The few rows answered under a warning or refused by a window, by hour.
+            models.Index(
+                fields=["hour", "usage_window", "usage_status"], name="requestlog_hourly_limits",
+                condition=models.Q(usage_status__in=LIMIT_STATUSES),
+            ),
         ]  # fmt: skip
 
     def __str__(self):
@@ -122,7 +135,7 @@ class RequestLog(models.Model):
 RECORDED_FIELDS = (
     "request_id", "method", "endpoint", "model", "stream", "status", "error_type", "error_message",
     "stderr_tail", "claude_session_id", "client", "queue_wait_ms", "tool_calls", "tool_results",
-    "outcome", "lineage", "ttfb_ms", "duration_ms",
+    "outcome", "lineage", "usage_window", "usage_status", "ttfb_ms", "duration_ms",
 )  # fmt: skip
 
 

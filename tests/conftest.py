@@ -1,6 +1,7 @@
 """Shared fixtures: the fake Anthropic upstream, the proxy as a real daphne process,
 and the test process's own Django, reading the same SQLite database as the proxy."""
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -17,7 +18,9 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
+from sessions_admin.models import UsageWindow  # noqa: E402
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
+from tests.subscription import LOGIN  # noqa: E402
 from tests.upstream.server import FakeUpstream  # noqa: E402
 
 
@@ -63,6 +66,32 @@ def start_proxy(cli_env, tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def subscribed(cli_env):
+    """A proxy whose CLI runs on a (fake) subscription token, not an API key: only then
+    does the CLI read the unified headers. Its own login, so its windows are its own."""
+    config = TEST_ROOT / "subscribed-home" / ".claude"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / ".claude.json").write_text(json.dumps({"oauthAccount": {"emailAddress": LOGIN}}))
+    env = {
+        **cli_env,
+        "ANTHROPIC_API_KEY": "",
+        "CLAUDE_CODE_OAUTH_TOKEN": "sk-ant-oat01-fake-subscription",
+        "CLAUDE_CONFIG_DIR": str(config),
+    }
+    server = ProxyServer(env, TEST_ROOT / "data").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def windows():
+    """This login's windows, none at the start of the test and none left after it."""
+    UsageWindow.objects.filter(login=LOGIN).delete()
+    yield UsageWindow.objects.filter(login=LOGIN)
+    UsageWindow.objects.filter(login=LOGIN).delete()
 
 
 @pytest.fixture(scope="module")

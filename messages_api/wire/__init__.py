@@ -33,13 +33,16 @@ def request_body(request):
         raise invalid_request(f"body: the request is larger than the limit of {limit} bytes") from None
 
 
-def session_headers(turn):
-    return {"X-Claude-Session-ID": turn.claude_session_id} if turn.claude_session_id else {}
+def turn_headers(turn, limits):
+    """The Claude session's id, and the subscription's windows the answer was given under
+    as the wire's clients read them (`limits`: usage.anthropic_headers or codex_headers)."""
+    session = {"X-Claude-Session-ID": turn.claude_session_id} if turn.claude_session_id else {}
+    return {**session, **limits(turn.windows)}
 
 
-def event_stream(body, turn):
-    """An SSE response of `body` (bytes as they come), unbuffered, with the session header."""
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **session_headers(turn)}
+def event_stream(body, turn, limits):
+    """An SSE response of `body` (bytes as they come), unbuffered, with the turn's headers."""
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **turn_headers(turn, limits)}
     return StreamingHttpResponse(body, content_type="text/event-stream", headers=headers)
 
 

@@ -18,7 +18,8 @@ from ..conversations import Ask
 from ..errors import ApiError, invalid_request
 from ..json_body import first_error, json_object
 from ..schemas import MessagesRequest
-from . import PING_BYTES, answer, event_stream, request_body, session_headers, timed_events
+from ..usage import anthropic_headers
+from . import PING_BYTES, answer, event_stream, request_body, timed_events, turn_headers
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -63,8 +64,8 @@ def error_response(error):
 async def respond(ask, turn):
     """The answer: SSE events as they come, or the whole message as JSON."""
     if ask.params.stream:
-        return event_stream(_sse(ask, turn), turn)
-    return JsonResponse(await answer(ask, turn), headers=session_headers(turn))
+        return event_stream(_sse(ask, turn), turn, anthropic_headers)
+    return JsonResponse(await answer(ask, turn), headers=turn_headers(turn, anthropic_headers))
 
 
 async def _sse(ask, turn):

@@ -21,7 +21,8 @@ from ..client_turn import PING
 from ..conversations import Ask
 from ..errors import ApiError, invalid_request
 from ..json_body import json_object
-from . import PING_BYTES, answer, event_stream, request_body, session_headers, timed_events
+from ..usage import codex_headers
+from . import PING_BYTES, answer, event_stream, request_body, timed_events, turn_headers
 from .openai_chat_render import Chunks, completion, error_envelope
 from .openai_chat_request import translate
 
@@ -82,8 +83,8 @@ def error_response(error):
 async def respond(ask, turn):
     """The answer: chunks as they come, or the whole completion as JSON."""
     if ask.params.stream:
-        return event_stream(_sse(ask, turn), turn)
-    return JsonResponse(completion(await answer(ask, turn), ask.params.model), headers=session_headers(turn))
+        return event_stream(_sse(ask, turn), turn, codex_headers)
+    return JsonResponse(completion(await answer(ask, turn), ask.params.model), headers=turn_headers(turn, codex_headers))
 
 
 async def _sse(ask, turn):

@@ -21,7 +21,8 @@ from ..client_turn import PING
 from ..conversations import Ask
 from ..errors import ApiError
 from ..json_body import json_object
-from . import PING_BYTES, bad, event_stream, request_body, session_headers, timed_events
+from ..usage import codex_headers
+from . import PING_BYTES, bad, event_stream, request_body, timed_events, turn_headers
 from .anthropic import frame  # the same SSE framing: event: TYPE, data: JSON
 from .responses_events import ResponseEvents, error_code, response_shell
 from .responses_input import NameTable, conversation_name, translate
@@ -74,12 +75,12 @@ async def respond(ask, turn):
     """The answer: Responses SSE events as they come, or the whole response as JSON."""
     events = ResponseEvents(response_shell(ask.body), ask.names)
     if ask.params.stream:
-        return event_stream(_sse(ask, turn, events), turn)
+        return event_stream(_sse(ask, turn, events), turn, codex_headers)
     async for item in timed_events(ask, turn):
         if item is not PING:
             events.feed(item)
     await _store(ask, events.response)
-    return JsonResponse(events.response, headers=session_headers(turn))
+    return JsonResponse(events.response, headers=turn_headers(turn, codex_headers))
 
 
 async def _sse(ask, turn, events):

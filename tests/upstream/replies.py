@@ -20,6 +20,7 @@ class Reply:
     cut_after: int | None = None  # drop the connection after this many events
     stall_after: int | None = None  # after this many events, say nothing for `stall` seconds
     stall: float = 0.0
+    headers: dict = field(default_factory=dict)  # sent with it, over the upstream's own
 
     def as_message(self):
         """The same reply as one non-streaming message."""

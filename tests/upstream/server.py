@@ -101,6 +101,8 @@ class FakeUpstream:
         self._script = deque()
         self._lock = threading.Lock()
         self.default_reply = self.DEFAULT_REPLY
+        # Headers every message reply carries (a subscription's anthropic-ratelimit-unified-*).
+        self.headers = {}
         # Requests this says yes to get the default reply and leave the script alone
         # (a client's side requests, such as OpenCode's title request).
         self.unscripted = lambda request: False
@@ -125,6 +127,7 @@ class FakeUpstream:
             self.requests.clear()
             self._script.clear()
             self.unscripted = lambda request: False
+            self.headers = {}
 
     def enqueue(self, *scripted):
         """Replies for the next message requests, in order; then the default reply."""
@@ -188,16 +191,19 @@ class FakeUpstream:
             def _answer(self, reply, stream):
                 if reply.hang:
                     time.sleep(reply.hang)
+                headers = {**upstream.headers, **reply.headers}
                 if reply.error:
-                    return self._send_json(reply.status, reply.error)
+                    return self._send_json(reply.status, reply.error, headers)
                 if not stream and reply.cut_after is not None:
                     self.connection.shutdown(2)  # a cut reply is cut however it is asked for
                     return
                 if not stream:
-                    return self._send_json(200, reply.as_message())
+                    return self._send_json(200, reply.as_message(), headers)
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")
                 self.send_header("cache-control", "no-cache")
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 try:
                     for sent, event in enumerate(reply.events):
@@ -216,13 +222,15 @@ class FakeUpstream:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            def _send_json(self, status, payload):
+            def _send_json(self, status, payload, headers=None):
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
                 if status == 429:
                     self.send_header("retry-after", "0")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 

@@ -4,7 +4,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.urls import reverse
 
-from messages_api import activity
+from messages_api import activity, usage
 
 from .models import Conversation
 
@@ -33,6 +33,12 @@ class ActivityConsumer(AsyncJsonWebsocketConsumer):
 
     async def activity_event(self, message):
         await self.send_json(await self._with_conversations(message["data"]))
+
+    async def send_json(self, content, close=False):
+        # The subscription's windows as they stand when the page opens and after each request.
+        if content.get("event") in ("snapshot", "end", "error"):
+            content = {**content, "usage": usage.report(await usage.current())["windows"]}
+        await super().send_json(content, close)
 
     async def _with_conversations(self, data):
         """Each process's conversation by title and admin link, not by a bare id."""

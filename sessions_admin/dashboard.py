@@ -18,7 +18,8 @@ from django.db.models import Count, DateTimeField, F, Func, Q, Sum, Value
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
-from .models import Conversation, RequestLog, hour_of
+from .models import LIMIT_STATUSES, Conversation, RequestLog, UsageWindow, hour_of
+from .usage_windows import in_order
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 # (value, label, span, bucket) for the range switcher.
@@ -83,6 +84,38 @@ def percentile(rows, count, fraction):
     return ranked[math.ceil(fraction * count) - 1]
 
 
+def usage_windows(now):
+    """Each window of the subscription as last reported, for a gauge."""
+    return [
+        {
+            "login": window.login,
+            "window": window.window,
+            "label": window.label,
+            "status": window.status,
+            "status_label": window.get_status_display(),
+            "percent": None if window.utilization is None else round(window.utilization * 100, 1),
+            "resets_at": window.resets_at and window.resets_at.isoformat(),
+            "has_reset": window.has_reset(now),
+            "disabled_reason": window.disabled_reason,
+            "observed_at": window.observed_at.isoformat(),
+        }
+        for window in in_order(UsageWindow.objects.all())
+    ]
+
+
+def limit_history(logs, step, buckets):
+    """When requests were answered under a window's warning, or refused by it: counts by
+    bucket for each (window, status), from the `requestlog_hourly_limits` index."""
+    when = _minute() if step == MINUTE else F("hour")
+    rows = logs.filter(usage_status__in=LIMIT_STATUSES).annotate(when=when)
+    counts = {}
+    for group in rows.values("when", "usage_window", "usage_status").annotate(requests=Count("*")).order_by():
+        per_bucket = counts.setdefault(f"{group['usage_window']} {group['usage_status']}", {})
+        bucket = bucket_start(group["when"], step).isoformat()
+        per_bucket[bucket] = per_bucket.get(bucket, 0) + group["requests"]
+    return {series: [per_bucket.get(b, 0) for b in buckets] for series, per_bucket in sorted(counts.items())}
+
+
 def summary(range_name=DEFAULT_RANGE, now=None, processes=()):
     """The dashboard's numbers, as JSON-ready data. `processes` is Runtimes.describe()."""
     name, label, span, step = range_named(range_name)
@@ -133,6 +166,7 @@ def summary(range_name=DEFAULT_RANGE, now=None, processes=()):
             },
         },
         "totals": totals,
+        "usage": {"windows": usage_windows(now), "history": limit_history(logs, step, buckets)},
         "conversations_active": Conversation.objects.active(now).count(),
         "processes": {
             "count": len(processes),

@@ -66,6 +66,23 @@
     const memory = processes.reduce((sum, p) => sum + (p.rss_mb || 0), 0);
     document.getElementById("process-memory").textContent = `${Math.round(memory)} MB`;
   }
+  const WINDOW_STATES = { allowed: "allowed", allowed_warning: "warning", rejected: "refused" };
+  function renderUsage(windows) {
+    const body = document.querySelector("#usage-windows tbody");
+    body.replaceChildren();
+    for (const w of windows) {
+      const row = document.createElement("tr");
+      row.dataset.window = w.window;
+      cell(row, w.label);
+      cell(row, w.utilization === null ? "" : `${Math.round(w.utilization * 1000) / 10} %`, "number used");
+      const state = document.createElement("span");
+      state.className = "state status-" + w.status;
+      state.textContent = WINDOW_STATES[w.status] || w.status;
+      cell(row, state, "state-cell");
+      cell(row, w.resets_at ? `${new Date(w.resets_at).toLocaleString()}${w.has_reset ? " (passed)" : ""}` : "", "resets");
+      body.appendChild(row);
+    }
+  }
   function tick() {
     document.querySelectorAll("td.time").forEach(td => { td.textContent = ago(td.dataset.at); });
     renderProcesses();
@@ -80,6 +97,7 @@
     processes = data.processes;
     received = Date.now();
     renderProcesses();
+    if (data.usage) renderUsage(data.usage);
     if (data.event === "processes") return;
     if (data.event === "snapshot") {
       data.in_flight.forEach(r => inFlight.set(r.request_id, { ...r, since: r.at }));

@@ -179,3 +179,33 @@ def test_it_sends_no_window_headers_on_an_api_key(proxy, upstream):
 
     assert response.status_code == 200
     assert not [name for name in response.headers if name.startswith("anthropic-ratelimit")]
+
+
+def test_it_refuses_mid_conversation_in_the_clis_words_and_goes_on_after_the_reset(subscribed, upstream, windows):
+    upstream.headers = unified(five_hour=0.5)
+    history = [{"role": "user", "content": "First question"}]
+    first = post(subscribed, {**message_body(stream=False), "messages": history}, "limits-mid")
+    assert first.status_code == 200
+    history += [{"role": "assistant", "content": first.json()["content"]}, {"role": "user", "content": "Second question"}]
+    refused = unified(status="rejected", five_hour=1.0, reset_in=3)
+    upstream.enqueue(refusal(**refused))
+
+    second = post(subscribed, {**message_body(), "messages": history}, "limits-mid")
+
+    assert second.status_code == 429
+    assert second.json()["error"]["message"].startswith("You've hit your 5-hour limit")
+    assert int(second.headers["retry-after"]) >= 1
+
+    # The client asks again once the window has reset: the answer builds on turns 1 and 2,
+    # with no trace of the refusal in what the model is sent.
+    time.sleep(max(0.0, int(refused["anthropic-ratelimit-unified-5h-reset"]) + 0.5 - time.time()))
+    upstream.enqueue(replies.text("Second answer."))
+    third = post(subscribed, {**message_body(stream=False), "messages": history}, "limits-mid")
+
+    assert third.status_code == 200
+    assert third.json()["content"][0]["text"] == "Second answer."
+    assert upstream.message_requests()[-1].history() == [
+        ("user", "First question"),
+        ("assistant", "Hello from the fake upstream."),
+        ("user", "Second question"),
+    ]

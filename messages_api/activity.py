@@ -10,6 +10,8 @@ import time
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from sessions_admin.instances import this_instance
+
 from .claude.registry import runtimes
 
 log = logging.getLogger("claude_proxy.activity")
@@ -22,9 +24,11 @@ TICK_SECONDS = 0.2
 REFRESH_SECONDS = 2.0
 _in_flight = {}  # request id -> the latest event about it
 _ticker = None
-# Live pages open on this server. With none, nothing is described or pushed: listing the
-# processes (their memory from /proc) would cost each answer a millisecond for nobody.
+# Live pages open on this server, and until when one open on another instance (over Redis)
+# last said it watches. With none, nothing is described or pushed: listing the processes
+# (their memory from /proc) would cost each answer a millisecond for nobody.
 _watchers = 0
+_watched_elsewhere_until = 0.0
 
 
 def watch():
@@ -36,6 +40,17 @@ def watch():
 def unwatch():
     global _watchers
     _watchers = max(0, _watchers - 1)
+
+
+def watched_elsewhere(seconds):
+    """A live page on another instance watches for the next `seconds` (it says so again)."""
+    global _watched_elsewhere_until
+    _watched_elsewhere_until = max(_watched_elsewhere_until, time.monotonic() + seconds)
+    _keep_ticking()
+
+
+def _watched():
+    return _watchers > 0 or time.monotonic() < _watched_elsewhere_until
 
 
 def _describe(event, record):
@@ -50,6 +65,7 @@ def _describe(event, record):
         "claude_session_id": record.claude_session_id,
         "ttfb_ms": record.ttfb_ms,
         "duration_ms": record.duration_ms,
+        "instance": this_instance(),
         "at": timezone.now().isoformat(),
     }
 
@@ -66,7 +82,7 @@ def announce(event, record):
         _in_flight.pop(record.request_id, None)
     else:
         _in_flight[record.request_id] = data
-    if not _watchers:
+    if not _watched():
         return
     _push({**data, "processes": runtimes.describe()})
     _keep_ticking()
@@ -88,12 +104,12 @@ def _push(data):
 async def _tick():
     """While any request is in flight (and once after), push the processes when they change."""
     shown, pushed = None, 0.0
-    while _in_flight and _watchers:
+    while _in_flight and _watched():
         await asyncio.sleep(TICK_SECONDS)
         processes = runtimes.describe()
         states = [(p["conversation_id"], p["claude_session_id"], p["state"]) for p in processes]
         if states != shown or time.monotonic() - pushed >= REFRESH_SECONDS or not _in_flight:
-            _push({"event": "processes", "at": timezone.now().isoformat(), "processes": processes})
+            _push({"event": "processes", "instance": this_instance(), "at": timezone.now().isoformat(), "processes": processes})
             shown, pushed = states, time.monotonic()
 
 
@@ -104,4 +120,9 @@ def _log_failure(task):
 
 def snapshot():
     """Everything in flight and every CLI process, for a page that just opened."""
-    return {"event": "snapshot", "in_flight": list(_in_flight.values()), "processes": runtimes.describe()}
+    return {
+        "event": "snapshot",
+        "instance": this_instance(),
+        "in_flight": list(_in_flight.values()),
+        "processes": runtimes.describe(),
+    }

@@ -9,6 +9,7 @@ turn holds (lock, slot, process) is released by one exit stack, in `end`: the on
 place a turn ends, from its outcome alone.
 """
 
+import asyncio
 import logging
 import time
 from contextlib import AsyncExitStack
@@ -17,8 +18,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from sessions_admin import lineage as lineage_rules
-from sessions_admin.models import Conversation, UsageWindow
+from sessions_admin.models import Conversation, TranscriptEntry, TurnOutcome, UsageWindow
 
+from . import instances, usage
 from .claude.client_tools import tool_choice_note, with_tool_choice
 from .claude.limiter import acquire_slot
 from .claude.registry import runtimes
@@ -26,9 +28,13 @@ from .client_turn import ClientTurn
 from .errors import ApiError
 from .history import prompt_content, seed_session, split, system_in_place
 from .prompt import api_blocks, user_message
-from .usage import login
 
 log = logging.getLogger("claude_proxy.conversations")
+
+# How often a turn another instance answers is looked at again (its lease ends it).
+TURN_POLL_SECONDS = 0.1
+# How long a paused turn waits for the SDK's background mirror to store the tool calls.
+STORED_WAIT_SECONDS, STORED_POLL_SECONDS = 5.0, 0.02
 
 
 @dataclass
@@ -61,6 +67,9 @@ async def hold_conversation(ask):
         resources.callback(runtimes.release, runtime)
         slot = await acquire_slot()
         resources.callback(slot.release)
+        # A spent subscription window refuses the request here, before any CLI; not
+        # earlier: a database read before the slot would let requests overtake each other.
+        await usage.check(ask)
         # Waiting counts from the start: for the conversation's previous turn, then for a slot.
         held = HeldConversation(ask, runtime, resources, round((time.monotonic() - waiting_since) * 1000))
         await held.read_history()
@@ -85,13 +94,8 @@ class HeldConversation:
         self._ended = False
 
     async def read_history(self):
-        kind, key, scope = self.runtime.key
         messages = [message.model_dump() for message in self.params.messages]
-        self.conversation = self.runtime.conversation or await Conversation.objects.afind_or_start(
-            kind, key, scope, model=self.params.model, workdir=settings.CLAUDE_PROXY_WORKDIR,
-            title=lineage_rules.first_user_text(messages),
-        )  # fmt: skip
-        self.runtime.conversation = self.conversation
+        self.conversation = await self._take_turn(lineage_rules.first_user_text(messages))
         self.message_hashes = [lineage_rules.message_hash(message) for message in messages]
         held = [] if self.conversation.is_expired else self.conversation.message_hashes
         waiting_on = [call["id"] for call in self.conversation.pending_tool_calls]
@@ -101,6 +105,33 @@ class HeldConversation:
         if self.lineage.resumes:
             new_messages = self.params.messages[self.lineage.first_new :]
             self.results = tool_results(waiting_on, new_messages)
+
+    async def _take_turn(self, title):
+        """The conversation's row, its turn taken for this instance (a lease in the row).
+
+        The row the runtime keeps serves while it is the latest: one UPDATE checks its
+        version and takes the turn. Else the row is read again: a newer version means the
+        conversation went on on another instance, so the live CLI here is behind and is
+        ended (the turn resumes from the database's transcript). While another instance
+        answers the conversation, this request waits for its turn, as it would here.
+        """
+        row = self.runtime.conversation
+        while True:
+            if row is None:
+                kind, key, scope = self.runtime.key
+                row = await Conversation.objects.afind_or_start(
+                    kind, key, scope, model=self.params.model, workdir=settings.CLAUDE_PROXY_WORKDIR, title=title
+                )
+            if await Conversation.objects.atake_turn(row, instances.name(), instances.lease_until()):
+                self.runtime.conversation = row
+                return row
+            latest = await Conversation.objects.filter(pk=row.pk).afirst()
+            if latest is not None and latest.version == row.version:
+                await asyncio.sleep(TURN_POLL_SECONDS)  # another instance answers it now
+            elif self.runtime.process is not None:
+                log.info("conversation %s went on elsewhere: its CLI here is behind", row.pk)
+                self.runtime.end()
+            row = latest
 
     @property
     def resume_id(self):
@@ -146,14 +177,34 @@ class HeldConversation:
         self._ended = True
         self._outcome, self._paused = outcome, paused
         try:
-            if outcome is not None:
-                await self.conversation.arecord_turn(
-                    outcome, message_hashes=self.message_hashes, lineage=self.lineage.kind
-                )
+            if outcome is not None and outcome.kind == TurnOutcome.AWAITING_TOOL_RESULT and outcome.resume_at:
+                await self._stored(outcome.claude_session_id, outcome.resume_at)
+            if outcome is None:
+                await Conversation.objects.arelease_turn(self.conversation, instances.name())
+            else:
+                written = await self.conversation.arecord_turn(
+                    outcome, message_hashes=self.message_hashes, lineage=self.lineage.kind,
+                    instance=instances.name(), live_until=instances.lease_until(),
+                )  # fmt: skip
+                if not written:
+                    # Another instance took the turn (this one's lease lapsed): its CLI is behind.
+                    log.warning("conversation %s moved on while this turn ran: not kept", self.conversation.pk)
+                    self._outcome, self.runtime.conversation = None, None
                 if outcome.rate_limit:
-                    await UsageWindow.objects.arecord(login(), outcome.rate_limit)
+                    await UsageWindow.objects.arecord(usage.login(), outcome.rate_limit)
         finally:
             await self._resources.aclose()
+
+    async def _stored(self, session_id, entry):
+        """Wait until the database's transcript holds `entry` (the assistant message with
+        the tool calls): any instance, or this one after a restart, can then resume there
+        with the results, even if this one dies the moment the client has the calls."""
+        deadline = time.monotonic() + STORED_WAIT_SECONDS
+        while not await TranscriptEntry.objects.aholds(session_id, entry):
+            if time.monotonic() > deadline:
+                log.warning("the tool calls of %s were not stored in %s s", session_id, STORED_WAIT_SECONDS)
+                return
+            await asyncio.sleep(STORED_POLL_SECONDS)
 
     def _settle_process(self):
         if self.process is not None:

@@ -7,12 +7,15 @@ CLAUDE_PROXY_API_KEY is set: then api_key.ApiKeyMiddleware asks for the key.
 """
 
 import re
+from datetime import timedelta
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from sessions_admin.instances import ProxyInstance, this_instance
 from sessions_admin.usage_windows import STATUSES, UsageWindow
 
 from .claude.registry import runtimes
@@ -81,16 +84,43 @@ class ProcessCollector:
     """The live CLI processes, read when scraped: how many in each state, and their memory."""
 
     def collect(self):
-        processes = runtimes.describe()
-        count = GaugeMetricFamily("claude_proxy_cli_processes", "Live Claude Code CLI processes", labels=["state"])
-        for state in ("starting", "answering", "waiting_for_tool_result", "idle", "spare"):
-            count.add_metric([state], sum(1 for p in processes if p["state"] == state))
-        yield count
-        yield GaugeMetricFamily(
-            "claude_proxy_cli_rss_bytes",
-            "Resident memory of all live CLI processes",
-            value=sum(p["rss_mb"] or 0 for p in processes) * 2**20,
+        processes, instance = runtimes.describe(), this_instance()
+        count = GaugeMetricFamily(
+            "claude_proxy_cli_processes", "Live Claude Code CLI processes", labels=["state", "instance"]
         )
+        for state in ("starting", "answering", "waiting_for_tool_result", "idle", "spare"):
+            count.add_metric([state, instance], sum(1 for p in processes if p["state"] == state))
+        yield count
+        rss = GaugeMetricFamily(
+            "claude_proxy_cli_rss_bytes", "Resident memory of all live CLI processes", labels=["instance"]
+        )
+        rss.add_metric([instance], sum(p["rss_mb"] or 0 for p in processes) * 2**20)
+        yield rss
+
+
+class InstanceCollector:
+    """Every instance on the database, as its last heartbeat said: a fleet's view from any one."""
+
+    def describe(self):
+        return self._families()
+
+    def collect(self):
+        up, processes, turns = families = self._families()
+        within = timedelta(seconds=3 * settings.CLAUDE_PROXY_HEARTBEAT_SECONDS)
+        for instance in ProxyInstance.objects.all():
+            up.add_metric([instance.name], float(instance.is_alive(within)))
+            processes.add_metric([instance.name], instance.processes)
+            turns.add_metric([instance.name], instance.turns)
+        return families
+
+    def _families(self):
+        return [
+            GaugeMetricFamily("claude_proxy_instance_up", "Whether the instance's heartbeat is recent", labels=["instance"]),
+            GaugeMetricFamily(
+                "claude_proxy_instance_cli_processes", "CLI processes at the instance's last heartbeat", labels=["instance"]
+            ),
+            GaugeMetricFamily("claude_proxy_instance_turns", "Turns answering at its last heartbeat", labels=["instance"]),
+        ]
 
 
 class UsageWindowCollector:
@@ -129,6 +159,7 @@ class UsageWindowCollector:
 
 REGISTRY.register(ProcessCollector())
 REGISTRY.register(UsageWindowCollector())
+REGISTRY.register(InstanceCollector())
 
 
 @require_GET

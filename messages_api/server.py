@@ -24,6 +24,7 @@ from daphne.server import Server
 from django.conf import settings
 from twisted.internet import reactor, task
 
+from . import instances
 from .claude.registry import runtimes
 
 log = logging.getLogger("claude_proxy.server")
@@ -56,6 +57,8 @@ class GracefulServer(Server):
     def listen_success(self, port):
         if not self.ports:
             self._guard_reads()
+            # The heartbeat and the other instances' asks, on daphne's asyncio loop.
+            asyncio.ensure_future(instances.keep_alive())
         self.ports.append(port)
         super().listen_success(port)
 

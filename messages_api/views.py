@@ -50,8 +50,7 @@ def _error_response(request, error, render=anthropic.error_response):
 
 async def start_or_resume(ask):
     """Hold the request's conversation, then start a CLI turn, or resume the paused one
-    whose tool calls this request answers. A spent subscription window refuses it first."""
-    await usage.check(ask)
+    whose tool calls this request answers."""
     conversation = await hold_conversation(ask)
     if conversation.answers_paused_turn:
         return await conversation.resume()

@@ -199,6 +199,11 @@ CLAUDE_PROXY_MAX_TURNS = env.int("CLAUDE_PROXY_MAX_TURNS", default=100)
 # How long Claude waits, on a live process, for the result of a client tool call.
 CLAUDE_PROXY_TOOL_WAIT = parse_duration(env.str("CLAUDE_PROXY_TOOL_WAIT", default="15m")).total_seconds()
 
+# Several instances on one database (README: Several instances): this one's name (default
+# host:port), how often it says it is alive, and how long a lease of its lasts unrenewed.
+CLAUDE_PROXY_INSTANCE = env.str("CLAUDE_PROXY_INSTANCE", default="")
+CLAUDE_PROXY_HEARTBEAT_SECONDS = env.float("CLAUDE_PROXY_HEARTBEAT_SECONDS", default=10.0)
+CLAUDE_PROXY_LEASE_SECONDS = env.float("CLAUDE_PROXY_LEASE_SECONDS", default=30.0)
 # Prompt text goes to the log only when asked for.
 CLAUDE_PROXY_LOG_PROMPTS = env.bool("CLAUDE_PROXY_LOG_PROMPTS", default=False)
 # Required from clients of /v1/* and /messages when set (x-api-key or Authorization: Bearer).

@@ -11,6 +11,7 @@ from django.utils.timezone import localtime
 
 from messages_api.claude.registry import runtimes
 from messages_api.history import ANSWERED_ELSEWHERE
+from messages_api.instances import stop_everywhere
 
 from .models import ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
 
@@ -186,6 +187,8 @@ class ConversationAdmin(admin.ModelAdmin):
             return f"waiting for {self.waiting_for(obj)}"
         if obj.runtime_key in runtimes.running():
             return "running"
+        if obj.live_on and obj.live_until and obj.live_until > timezone.now():
+            return f"running on {obj.live_on}"  # another instance's CLI, as its heartbeat says
         return "failed" if obj.status == "failed" else "—"
 
     @admin.display(description="Waiting for", ordering="waiting_since")
@@ -212,14 +215,14 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Clear selected conversations (mapping, transcript, CLI process)")
     def clear_selected(self, request, queryset):
-        runtimes.stop_soon(queryset.runtime_keys())
+        stop_everywhere(queryset.runtime_keys())
         cleared = queryset.clear()
         self.message_user(request, f"Cleared {cleared} conversation{'s' if cleared != 1 else ''}.")
 
     @admin.action(description="Clear all expired conversations")
     def clear_expired(self, request, queryset):
         expired = Conversation.objects.expired()
-        runtimes.stop_soon(expired.runtime_keys())
+        stop_everywhere(expired.runtime_keys())
         cleared = expired.clear()
         self.message_user(request, f"Cleared {cleared} expired conversation{'s' if cleared != 1 else ''}.")
 

@@ -1,14 +1,18 @@
 """Live activity for the admin's live page, over a websocket (staff only)."""
 
+import asyncio
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.urls import reverse
 
-from messages_api import activity, usage
+from messages_api import activity, instances, usage
 
 from .models import Conversation
 
 FORBIDDEN = 4403
+# A page tells the other instances it watches this often, and for twice as long.
+WATCHING_SECONDS = 10.0
 
 
 class ActivityConsumer(AsyncJsonWebsocketConsumer):
@@ -25,11 +29,20 @@ class ActivityConsumer(AsyncJsonWebsocketConsumer):
         self.watching = True
         await self.accept()
         await self.send_json(await self._with_conversations(activity.snapshot()))
+        # The other instances' processes and requests: their snapshots, then their events.
+        await instances.ask_all(self.channel_layer, {"type": "instances.snapshot", "reply_to": self.channel_name})
+        self.telling = asyncio.ensure_future(self._tell_others())
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(activity.GROUP, self.channel_name)
         if self.watching:
             activity.unwatch()
+            self.telling.cancel()
+
+    async def _tell_others(self):
+        while True:
+            await instances.ask_all(self.channel_layer, {"type": "instances.watching", "seconds": 2 * WATCHING_SECONDS})
+            await asyncio.sleep(WATCHING_SECONDS)
 
     async def activity_event(self, message):
         await self.send_json(await self._with_conversations(message["data"]))

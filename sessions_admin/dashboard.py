@@ -18,6 +18,7 @@ from django.db.models import Count, DateTimeField, F, Func, Q, Sum, Value
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
+from .instances import ProxyInstance
 from .models import LIMIT_STATUSES, Conversation, RequestLog, UsageWindow, hour_of
 from .usage_windows import in_order
 
@@ -103,6 +104,21 @@ def usage_windows(now):
     ]
 
 
+def instances(now, within):
+    """Each instance on the database, as its last heartbeat said (`within`: still alive)."""
+    return [
+        {
+            "name": instance.name,
+            "alive": instance.is_alive(within, now),
+            "last_seen": instance.last_seen.isoformat(),
+            "processes": instance.processes,
+            "rss_mb": instance.rss_mb,
+            "turns": instance.turns,
+        }
+        for instance in ProxyInstance.objects.alive(DAY, now)
+    ]
+
+
 def limit_history(logs, step, buckets):
     """When requests were answered under a window's warning, or refused by it: counts by
     bucket for each (window, status), from the `requestlog_hourly_limits` index."""
@@ -116,7 +132,7 @@ def limit_history(logs, step, buckets):
     return {series: [per_bucket.get(b, 0) for b in buckets] for series, per_bucket in sorted(counts.items())}
 
 
-def summary(range_name=DEFAULT_RANGE, now=None, processes=()):
+def summary(range_name=DEFAULT_RANGE, now=None, processes=(), alive_within=timedelta(seconds=30)):
     """The dashboard's numbers, as JSON-ready data. `processes` is Runtimes.describe()."""
     name, label, span, step = range_named(range_name)
     now = now or timezone.now()
@@ -167,6 +183,7 @@ def summary(range_name=DEFAULT_RANGE, now=None, processes=()):
         },
         "totals": totals,
         "usage": {"windows": usage_windows(now), "history": limit_history(logs, step, buckets)},
+        "instances": instances(now, alive_within),
         "conversations_active": Conversation.objects.active(now).count(),
         "processes": {
             "count": len(processes),

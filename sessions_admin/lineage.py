@@ -12,6 +12,11 @@ from dataclasses import dataclass
 SESSION_HEADERS = ("x-opencode-session", "x-session-affinity", "x-session-id")
 FINGERPRINT_CHARS = 2000
 
+# How a conversation is found: the client's session header, or its first message.
+KEY_KINDS = (
+    ("header", "Session header"),
+    ("fingerprint", "First-message fingerprint"),
+)
 LINEAGE_KINDS = (
     ("new", "New conversation"),
     ("continuation", "Continuation"),

@@ -4,9 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .lineage import LINEAGE_KINDS, reply_digest
+from .instances import ProxyInstance  # noqa: F401  (the models of this app, each in its module)
+from .lineage import KEY_KINDS, LINEAGE_KINDS, reply_digest
+from .stored_responses import StoredResponse  # noqa: F401
 from .usage_windows import STATUSES as WINDOW_STATUSES
-from .usage_windows import WINDOWS, UsageWindow  # noqa: F401  (a model of this app)
+from .usage_windows import WINDOWS, UsageWindow  # noqa: F401
 
 # The window states the dashboard's history shows.
 LIMIT_STATUSES = ("allowed_warning", "rejected")
@@ -141,10 +143,6 @@ RECORDED_FIELDS = (
 
 TITLE_CHARS = 80
 
-KEY_KINDS = (
-    ("header", "Session header"),
-    ("fingerprint", "First-message fingerprint"),
-)
 
 CONVERSATION_STATUSES = (
     ("ready", "Ready"),
@@ -171,6 +169,29 @@ class ConversationQuerySet(models.QuerySet):
 
     def last_used_before(self, cutoff):
         return self.filter(last_used__lt=cutoff)
+
+    def held(self, now=None):
+        """Answering on an instance, or kept live or paused by one, as their leases say."""
+        now = now or timezone.now()
+        return self.filter(models.Q(turn_held_until__gt=now) | models.Q(live_until__gt=now))
+
+    def not_held(self, now=None):
+        return self.exclude(pk__in=self.held(now).values("pk"))
+
+    async def atake_turn(self, conversation, instance, until, now=None):
+        """Take the conversation's turn for `instance`, until `until`, if no other
+        instance answers it now and its row is still at `conversation.version`: then
+        True. False: the row moved on, or another instance holds the turn."""
+        now = now or timezone.now()
+        free = models.Q(turn_holder="") | models.Q(turn_holder=instance) | models.Q(turn_held_until__lt=now)
+        taken = await self.filter(free, pk=conversation.pk, version=conversation.version).aupdate(
+            turn_holder=instance, turn_held_until=until
+        )
+        return taken == 1
+
+    async def arelease_turn(self, conversation, instance):
+        """Give the turn back, nothing written (no turn reached the CLI)."""
+        await self.filter(pk=conversation.pk, turn_holder=instance).aupdate(turn_holder="", turn_held_until=None)
 
     def runtime_keys(self):
         return [(kind, key, scope) for kind, key, scope in self.values_list("key_kind", "key", "scope")]
@@ -242,6 +263,15 @@ class Conversation(models.Model):
     created = models.DateTimeField(default=timezone.now)
     last_used = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(db_index=True)
+    # Several instances (sessions_admin.instances): advanced with every turn written, so an
+    # instance whose live CLI stands at an older version knows it is behind; the instance
+    # answering its turn now, until when (renewed by its heartbeat); the instance whose CLI
+    # holds it live or paused, until when.
+    version = models.PositiveIntegerField(default=0)
+    turn_holder = models.CharField(max_length=100, blank=True)
+    turn_held_until = models.DateTimeField(null=True, blank=True)
+    live_on = models.CharField(max_length=100, blank=True)
+    live_until = models.DateTimeField(null=True, blank=True)
 
     objects = ConversationQuerySet.as_manager()
 
@@ -261,7 +291,7 @@ class Conversation(models.Model):
     def is_expired(self):
         return self.expires_at < timezone.now()
 
-    async def arecord_turn(self, outcome, *, message_hashes, lineage):
+    async def arecord_turn(self, outcome, *, message_hashes, lineage, instance="", live_until=None):
         """Write what a turn left, from its outcome alone (a client_turn.Outcome).
 
         Answered, or paused on the client's tool calls: the conversation holds the
@@ -289,12 +319,34 @@ class Conversation(models.Model):
         self.request_count += 1
         self.last_used = now
         self.expires_at = now + settings.CLAUDE_PROXY_SESSION_TTL
-        await self.asave()
+        # The turn is given back; the CLI stays live on this instance if the turn kept it.
+        self.turn_holder, self.turn_held_until = "", None
+        self.live_on, self.live_until = (instance, live_until) if kept and live_until else ("", None)
+        # Written only over the version this turn began from: an instance that lost its
+        # turn (its lease expired and another took it) does not overwrite the newer row.
+        fields = {name: getattr(self, name) for name in TURN_FIELDS}
+        written = await Conversation.objects.filter(pk=self.pk, version=self.version).aupdate(
+            **fields, version=self.version + 1
+        )
+        if written:
+            self.version += 1
+        return bool(written)
+
+
+# What a turn writes on its conversation (Conversation.arecord_turn).
+TURN_FIELDS = (
+    "claude_session_id", "previous_session_id", "model", "message_count", "message_hashes", "reply_digest",
+    "last_lineage", "pending_tool_calls", "status", "waiting_since", "resume_at", "request_count", "last_used",
+    "expires_at", "turn_holder", "turn_held_until", "live_on", "live_until",
+)  # fmt: skip
 
 
 class TranscriptEntryQuerySet(models.QuerySet):
     def of(self, project_key, session_id, subpath=""):
         return self.filter(project_key=project_key, session_id=session_id, subpath=subpath)
+
+    async def aholds(self, session_id, uuid):
+        return await self.filter(session_id=session_id, uuid=uuid).aexists()
 
 
 class TranscriptEntry(models.Model):
@@ -334,41 +386,3 @@ class TranscriptSummary(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project_key", "session_id"], name="one_summary_per_session")]
-
-
-class StoredResponseQuerySet(models.QuerySet):
-    def older_than(self, cutoff):
-        return self.filter(created__lt=cutoff)
-
-    async def afind(self, response_id):
-        return await self.filter(response_id=response_id).afirst()
-
-
-class StoredResponse(models.Model):
-    """A Responses API response kept for `previous_response_id` (one the client asked to
-    store: `store` true, the API's default): the whole context it answered, earlier
-    responses' items included, and its output, as the API's items. A request that names
-    it continues that context, after a restart too, in the conversation it was part of."""
-
-    response_id = models.CharField(max_length=64, unique=True)
-    # The conversation it was part of (Conversation's key fields: it may be purged first).
-    key_kind = models.CharField(max_length=20, choices=KEY_KINDS)
-    key = models.CharField(max_length=255)
-    scope = models.CharField(max_length=32)
-    model = models.CharField(max_length=200, blank=True)
-    input_items = models.JSONField(default=list)
-    output_items = models.JSONField(default=list)
-    created = models.DateTimeField(default=timezone.now, db_index=True)
-
-    objects = StoredResponseQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created"]
-
-    def __str__(self):
-        return self.response_id
-
-    @property
-    def items(self):
-        """What a request continuing this response has before its own input."""
-        return [*self.input_items, *self.output_items]

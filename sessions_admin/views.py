@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import JsonResponse
@@ -11,7 +14,7 @@ from . import dashboard
 @staff_member_required
 def dashboard_page(request):
     """The admin's index: the dashboard, then the models as Django's index lists them."""
-    data = dashboard.summary(request.GET.get("range", dashboard.DEFAULT_RANGE), processes=runtimes.describe())
+    data = _summary(request)
     context = {
         **admin.site.each_context(request),
         "title": "Dashboard",
@@ -24,8 +27,14 @@ def dashboard_page(request):
 
 @staff_member_required
 def dashboard_data(request):
-    data = dashboard.summary(request.GET.get("range", dashboard.DEFAULT_RANGE), processes=runtimes.describe())
-    return JsonResponse(data)
+    return JsonResponse(_summary(request))
+
+
+def _summary(request):
+    # An instance is alive while its heartbeats come: three missed, it is not.
+    alive_within = timedelta(seconds=3 * settings.CLAUDE_PROXY_HEARTBEAT_SECONDS)
+    range_name = request.GET.get("range", dashboard.DEFAULT_RANGE)
+    return dashboard.summary(range_name, processes=runtimes.describe(), alive_within=alive_within)
 
 
 @staff_member_required

@@ -1,6 +1,7 @@
 """The admin's live activity websocket: staff only; a snapshot, then request events."""
 
 import re
+import socket
 import time
 import uuid
 
@@ -75,7 +76,8 @@ def test_it_opens_with_a_snapshot_for_staff(proxy, staff):
         first = receive(ws)
 
     assert first["event"] == "snapshot"
-    assert set(first) == {"event", "in_flight", "processes", "usage"}
+    assert set(first) == {"event", "instance", "in_flight", "processes", "usage"}
+    assert first["instance"] == f"{socket.gethostname()}:{proxy.port}"
     assert first["in_flight"] == []
     assert isinstance(first["processes"], list)
 
@@ -85,7 +87,10 @@ def test_it_opens_with_an_empty_snapshot_on_a_fresh_proxy(start_proxy):
     session = staff_session(server)
 
     with open_activity(server, session=session) as ws:
-        assert receive(ws) == {"event": "snapshot", "in_flight": [], "processes": [], "usage": []}
+        assert receive(ws) == {
+            "event": "snapshot", "instance": f"{socket.gethostname()}:{server.port}",
+            "in_flight": [], "processes": [], "usage": [],
+        }  # fmt: skip
 
 
 def test_it_pushes_start_first_token_and_end_of_a_request(proxy, upstream, staff):

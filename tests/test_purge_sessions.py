@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("own_rows")
 PREFIX = "purge-sessions-test-"
 
 
-def conversation(last_used=None, expires_at=None, previous=True):
+def conversation(last_used=None, expires_at=None, previous=True, **leases):
     now = timezone.now()
     last_used = last_used or now
     name = f"purge-{uuid.uuid4().hex}"
@@ -32,6 +32,7 @@ def conversation(last_used=None, expires_at=None, previous=True):
         created=last_used,
         last_used=last_used,
         expires_at=expires_at or last_used + timedelta(hours=24),
+        **leases,
     )
     for session_id in filter(None, (row.claude_session_id, row.previous_session_id)):
         for n in range(2):
@@ -203,16 +204,17 @@ def test_it_clears_nothing_when_nothing_has_expired():
     assert own_keys() == {active.key}
 
 
-@override_settings(CLAUDE_PROXY_LIVE_IDLE_SECONDS=300)
-def test_it_keeps_conversations_whose_cli_may_still_be_live():
-    """The server keeps a conversation's CLI (and its row, in memory) for
-    CLAUDE_PROXY_LIVE_IDLE_SECONDS: a shorter --older-than stops there."""
-    old = conversation(last_used=ago(minutes=6))
-    live = conversation(last_used=ago(minutes=4))
+def test_it_keeps_conversations_an_instance_still_holds():
+    """An instance keeping a conversation's CLI live or paused, or answering its turn,
+    renews a lease on its row; whichever instance it is, the purge leaves those alone."""
+    old = conversation(last_used=ago(hours=30))
+    live = conversation(last_used=ago(hours=30), live_on="other-host:3456", live_until=ago(seconds=-20))
+    answering = conversation(last_used=ago(hours=30), turn_holder="other-host:3456", turn_held_until=ago(seconds=-20))
+    lapsed = conversation(last_used=ago(hours=30), live_on="gone-host:3456", live_until=ago(seconds=5))
 
-    assert purge(older_than="1m")[0] == "Deleted 1 conversations."
-    assert own_keys() == {live.key}
-    assert entries_of(old) == 0
+    assert purge(older_than="24h")[0] == "Deleted 2 conversations."
+    assert own_keys() == {live.key, answering.key}
+    assert entries_of(old) == entries_of(lapsed) == 0
 
 
 def stored_response(created):

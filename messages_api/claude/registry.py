@@ -128,6 +128,13 @@ class Runtimes:
             for key in keys:
                 self._loop.call_soon_threadsafe(self.stop, key)
 
+    def held_conversations(self):
+        """(ids of the conversations answering a turn here now, ids of those whose CLI is
+        kept here, live or paused): what this instance's heartbeat renews the leases of."""
+        runtimes = [r for r in list(self._by_key.values()) if r.conversation is not None]
+        answering = {r.conversation.pk for r in runtimes if r.lock.locked()}
+        return answering, {r.conversation.pk for r in runtimes if r.process is not None}
+
     def running(self):
         """Keys of the conversations that keep a live CLI process."""
         return {key for key, runtime in list(self._by_key.items()) if runtime.process is not None and runtime.process.alive}

@@ -99,6 +99,7 @@ class Command(BaseCommand):
                 f"Choose another port with --port {port + 1} or CLAUDE_PROXY_PORT={port + 1}."
             )
         call_command("migrate", interactive=False, verbosity=0)
+        settings.CLAUDE_PROXY_PORT = port  # this instance's name, unless CLAUDE_PROXY_INSTANCE gives one
         self._ensure_admin(host, port)
         self._serve(host, port)
 

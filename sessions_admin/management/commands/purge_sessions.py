@@ -1,6 +1,3 @@
-from datetime import timedelta
-
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -10,9 +7,9 @@ from sessions_admin.models import Conversation, StoredResponse
 
 class Command(BaseCommand):
     help = (
-        "Delete conversations (and their transcripts) not used for --older-than. Those used "
-        "within CLAUDE_PROXY_LIVE_IDLE_SECONDS are kept: the server may still hold their CLI "
-        "process (clear those in the admin, which ends it too). Responses stored for "
+        "Delete conversations (and their transcripts) not used for --older-than. Those an "
+        "instance holds (its CLI live or paused, or a turn answering: a lease its heartbeat "
+        "renews) are kept; clear those in the admin, which ends the CLI too. Responses stored for "
         "previous_response_id (/v1/responses) older than --older-than go too."
     )
 
@@ -22,8 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than, dry_run, **options):
         older_than = older_than_argument(older_than)
-        live_idle = timedelta(seconds=settings.CLAUDE_PROXY_LIVE_IDLE_SECONDS)
-        stale = Conversation.objects.last_used_before(timezone.now() - max(older_than, live_idle))
+        stale = Conversation.objects.last_used_before(timezone.now() - older_than).not_held()
         responses = StoredResponse.objects.older_than(timezone.now() - older_than)
         if dry_run:
             return f"Would delete {stale.count()} conversations{_and_responses(responses.count())}."

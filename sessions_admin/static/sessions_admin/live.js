@@ -2,8 +2,9 @@
 (function () {
   const STATES = { starting: "starting", answering: "answering", waiting_for_tool_result: "waiting for a tool result", idle: "idle", spare: "warm spare" };
   const inFlight = new Map();
-  let processes = [];
-  let received = Date.now();  // when `processes` (and their idle_seconds) arrived
+  // Every instance's processes, as each last pushed them (several instances over Redis).
+  const processesOf = new Map();
+  const received = new Map();  // instance -> when its processes (and their idle_seconds) arrived
 
   function ago(iso) {
     const seconds = Math.max(0, Math.round((Date.now() - new Date(iso)) / 1000));
@@ -32,7 +33,7 @@
     for (const r of inFlight.values()) {
       const row = document.createElement("tr");
       row.dataset.requestId = r.request_id;
-      [r.request_id, r.endpoint, r.model, String(r.stream), r.event].forEach(v => cell(row, v));
+      [r.request_id, r.instance, r.endpoint, r.model, String(r.stream), r.event].forEach(v => cell(row, v));
       timeCell(row, r.since || r.at);
       body.appendChild(row);
     }
@@ -41,9 +42,15 @@
   function renderProcesses() {
     const body = document.querySelector("#processes tbody");
     body.replaceChildren();
-    const elapsed = Math.round((Date.now() - received) / 1000);
+    const processes = [];
+    for (const [instance, listed] of processesOf) {
+      const elapsed = Math.round((Date.now() - received.get(instance)) / 1000);
+      listed.forEach(p => processes.push({ ...p, instance, elapsed }));
+    }
     for (const p of processes) {
+      const elapsed = p.elapsed;
       const row = document.createElement("tr");
+      row.dataset.instance = p.instance;
       row.className = "process-" + p.state;
       let conversation = p.conversation_id === null ? "" : `#${p.conversation_id}`;
       if (p.conversation) {
@@ -52,6 +59,7 @@
         conversation.textContent = p.conversation.title;
       }
       cell(row, conversation, "conversation");
+      cell(row, p.instance, "instance");
       const state = document.createElement("span");
       state.className = "state state-" + p.state;
       state.textContent = STATES[p.state] || p.state;
@@ -94,8 +102,10 @@
   socket.onclose = () => { document.getElementById("connection").textContent = "Disconnected"; };
   socket.onmessage = (message) => {
     const data = JSON.parse(message.data);
-    processes = data.processes;
-    received = Date.now();
+    if (data.processes) {
+      processesOf.set(data.instance, data.processes);
+      received.set(data.instance, Date.now());
+    }
     renderProcesses();
     if (data.usage) renderUsage(data.usage);
     if (data.event === "processes") return;

@@ -1,0 +1,113 @@
+"""This server among several on one database: its name, its heartbeat, and what the
+other instances ask of it over the channel layer (Redis when REDIS_URL is set; in
+memory, this server alone, otherwise).
+
+The heartbeat keeps this instance's row (sessions_admin.instances.ProxyInstance) alive
+and renews the leases of the conversations it answers now (Conversation.turn_holder)
+and keeps live or paused (Conversation.live_on): a lease that lapses is an instance
+gone, whose turn any other may take; `purge_sessions` leaves held conversations alone.
+"""
+
+import asyncio
+import logging
+import os
+from datetime import timedelta
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+from sessions_admin.instances import ProxyInstance, this_instance
+from sessions_admin.models import Conversation
+
+from . import activity
+from .claude.registry import runtimes
+
+log = logging.getLogger("claude_proxy.instances")
+
+GROUP = "proxy-instances"  # every instance's own channel: the admin's and the live page's asks
+
+
+name = this_instance
+
+
+def lease_until(now=None):
+    return (now or timezone.now()) + timedelta(seconds=settings.CLAUDE_PROXY_LEASE_SECONDS)
+
+
+async def heartbeat(started=None):
+    """Say this instance is alive, with what it runs, and renew its conversations' leases."""
+    now = timezone.now()
+    until, me = lease_until(now), name()
+    processes = runtimes.describe()
+    answering, live = runtimes.held_conversations()
+    await ProxyInstance.objects.aupdate_or_create(
+        name=me,
+        defaults={
+            "pid": os.getpid(),
+            **({"started": started} if started else {}),
+            "last_seen": now,
+            "processes": len(processes),
+            "rss_mb": round(sum(p["rss_mb"] or 0 for p in processes), 1),
+            "turns": len(answering),
+        },
+    )
+    await Conversation.objects.filter(pk__in=answering, turn_holder=me).aupdate(turn_held_until=until)
+    await Conversation.objects.filter(pk__in=live).aupdate(live_on=me, live_until=until)
+    await Conversation.objects.filter(live_on=me).exclude(pk__in=live).aupdate(live_on="", live_until=None)
+
+
+async def keep_alive():
+    """Heartbeats, and the asks of other instances, for as long as the server runs."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel() if layer is not None else None
+    listening = asyncio.ensure_future(_listen(layer, channel)) if channel else None
+    started = timezone.now()
+    try:
+        while not runtimes.closing:
+            try:
+                if channel:
+                    await layer.group_add(GROUP, channel)  # again each time: Redis lets groups expire
+                await heartbeat(started)
+            except Exception:  # a database or Redis away for a moment: the next beat tries again
+                log.warning("heartbeat failed", exc_info=True)
+            await asyncio.sleep(settings.CLAUDE_PROXY_HEARTBEAT_SECONDS)
+    finally:
+        if listening:
+            listening.cancel()
+
+
+async def _listen(layer, channel):
+    while True:
+        message = await layer.receive(channel)
+        try:
+            await _answer(layer, message)
+        except Exception:
+            log.warning("could not answer %s", message.get("type"), exc_info=True)
+
+
+async def _answer(layer, message):
+    kind = message.get("type")
+    if kind == "instances.stop":
+        for key in message["keys"]:
+            runtimes.stop(tuple(key))
+    elif kind == "instances.watching" and message.get("from") != name():
+        activity.watched_elsewhere(message["seconds"])
+    elif kind == "instances.snapshot" and message.get("from") != name():
+        await layer.send(message["reply_to"], {"type": "activity.event", "data": activity.snapshot()})
+
+
+def stop_everywhere(keys):
+    """End these conversations' CLI processes on whichever instance holds them (from the
+    admin: any thread). This server's own end at once; the others when the ask reaches them."""
+    keys = list(keys)
+    runtimes.stop_soon(keys)
+    if (layer := get_channel_layer()) is not None and keys:
+        async_to_sync(layer.group_send)(GROUP, {"type": "instances.stop", "keys": [list(key) for key in keys]})
+
+
+async def ask_all(layer, message):
+    """Send `message` to every instance (the live page's asks), from this one."""
+    await layer.group_send(GROUP, {**message, "from": name()})
+

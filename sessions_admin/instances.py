@@ -1,0 +1,46 @@
+"""The proxy's instances: several may serve one database (PostgreSQL), each with its own
+CLI processes. Each keeps a row here alive by a heartbeat (messages_api.instances), with
+what it runs; the conversations it answers or keeps live carry its name and a lease the
+same heartbeat renews, so every instance and the purge commands know what is held."""
+
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def this_instance():
+    """This server's name: CLAUDE_PROXY_INSTANCE, else host:port (serve sets the port)."""
+    return settings.CLAUDE_PROXY_INSTANCE or f"{socket.gethostname()}:{settings.CLAUDE_PROXY_PORT}"
+
+
+class ProxyInstanceQuerySet(models.QuerySet):
+    def alive(self, within, now=None):
+        return self.filter(last_seen__gte=(now or timezone.now()) - within)
+
+
+class ProxyInstance(models.Model):
+    """One running server: its name (CLAUDE_PROXY_INSTANCE, else host:port), since when,
+    and what it ran at its last heartbeat."""
+
+    name = models.CharField(max_length=100, unique=True)
+    pid = models.PositiveIntegerField(null=True)
+    started = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+    processes = models.PositiveIntegerField(default=0)
+    rss_mb = models.FloatField(default=0)
+    turns = models.PositiveIntegerField(default=0)  # answering now
+
+    objects = ProxyInstanceQuerySet.as_manager()
+
+    class Meta:
+        app_label = "sessions_admin"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def is_alive(self, within=timedelta(seconds=30), now=None):
+        return self.last_seen >= (now or timezone.now()) - within

@@ -1,7 +1,8 @@
-"""The Vercel AI SDK through the OpenAI wires: `@ai-sdk/openai-compatible` 2.0.92 (for
-`ai` 6.0.325) on /v1/chat/completions, generateText and streamText running a tool between
-two steps. The call the SDK runs has the model's tool_use id, and its result goes back
-to the live CLI: one upstream call for the second step."""
+"""The Vercel AI SDK through the OpenAI wires: `@ai-sdk/openai-compatible` 2.0.92 on
+/v1/chat/completions and `@ai-sdk/openai` 3.0.139 on /v1/responses (both for `ai`
+6.0.325), generateText and streamText running a tool between two steps. The call the
+SDK runs has the model's tool_use id, and its result goes back to the live CLI: one
+upstream call for the second step."""
 
 import pytest
 
@@ -9,9 +10,9 @@ from tests.helpers import logged
 from tests.upstream import replies
 from tests.vercel_helpers import NOTES, needs, vercel
 
-pytestmark = needs("ai", "@ai-sdk/openai-compatible")
+pytestmark = needs("ai", "@ai-sdk/openai-compatible", "@ai-sdk/openai")
 
-ENDPOINTS = {"openai-compatible": "/v1/chat/completions"}
+ENDPOINTS = {"openai-compatible": "/v1/chat/completions", "openai": "/v1/responses"}
 
 
 @pytest.mark.parametrize("mode", ["generateText", "streamText"])

@@ -12,6 +12,7 @@ from django.utils.timezone import localtime
 from messages_api.claude.registry import runtimes
 from messages_api.history import ANSWERED_ELSEWHERE
 
+from . import wire_formats
 from .models import ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
 
 admin.site.site_header = "claude-max-proxy"
@@ -255,11 +256,22 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class WireFormatFilter(admin.SimpleListFilter):
+    title = "wire format"
+    parameter_name = "wire"
+
+    def lookups(self, request, model_admin):
+        return wire_formats.WIRE_FORMATS
+
+    def queryset(self, request, queryset):
+        return queryset.of_wire_format(self.value()) if self.value() else queryset
+
+
 @admin.register(RequestLog)
 class RequestLogAdmin(admin.ModelAdmin):
-    list_display = ("when", "status", "error_class", "endpoint", "model", "ttfb", "duration", "tokens")
+    list_display = ("when", "status", "error_class", "wire_format", "endpoint", "model", "ttfb", "duration", "tokens")
     list_display_links = ("when",)
-    list_filter = (ErrorClassFilter, StatusFilter, "stream", ConversationFilter)
+    list_filter = (ErrorClassFilter, StatusFilter, WireFormatFilter, "stream", ConversationFilter)
     list_per_page = LIST_PER_PAGE
     search_fields = ("request_id", "claude_session_id", "error_message", "client")
     date_hierarchy = "created"
@@ -269,7 +281,9 @@ class RequestLogAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         names = [field.name for field in self.model._meta.fields]
-        return [*names[: names.index("claude_session_id") + 1], "conversation", *names[names.index("claude_session_id") + 1 :]]
+        names.insert(names.index("endpoint") + 1, "wire_format")
+        names.insert(names.index("claude_session_id") + 1, "conversation")
+        return names
 
     @admin.display(description="Time", ordering="created")
     def when(self, obj):
@@ -297,6 +311,10 @@ class RequestLogAdmin(admin.ModelAdmin):
     @admin.display(description="Error", ordering="error_type")
     def error_class(self, obj):
         return obj.get_error_type_display() if obj.error_type else ""
+
+    @admin.display(description="Wire", ordering="endpoint")
+    def wire_format(self, obj):
+        return wire_formats.label(obj.wire_format)
 
     @admin.display(description="TTFB", ordering="ttfb_ms")
     def ttfb(self, obj):

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from .lineage import LINEAGE_KINDS, reply_digest
+from .wire_formats import ENDPOINTS, wire_format_of
 
 # The `type` of the Anthropic error envelope, plus what only the proxy sees.
 ERROR_TYPES = (
@@ -40,6 +41,9 @@ class RequestLogQuerySet(models.QuerySet):
 
     def older_than(self, cutoff):
         return self.filter(created__lt=cutoff)
+
+    def of_wire_format(self, wire_format):
+        return self.filter(endpoint__in=ENDPOINTS.get(wire_format, ()))
 
     async def arecord(self, record):
         """Store one finished request (messages_api.request_log.RequestRecord)."""
@@ -116,6 +120,11 @@ class RequestLog(models.Model):
 
     def __str__(self):
         return f"{self.method} {self.endpoint} {self.status} ({self.request_id})"
+
+    @property
+    def wire_format(self):
+        """"anthropic", "openai_chat" or "openai_responses" (sessions_admin.wire_formats)."""
+        return wire_format_of(self.endpoint)
 
 
 # What a RequestRecord hands over as it is (usage is summed up field by field).

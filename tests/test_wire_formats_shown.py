@@ -1,0 +1,76 @@
+"""Which wire format each request spoke, wherever requests are shown: the request log's
+list (a column and a filter) and detail, for a request of each: Anthropic, OpenAI Chat,
+OpenAI Responses."""
+
+import uuid
+
+import httpx
+import pytest
+
+from sessions_admin.wire_formats import WIRE_FORMATS, wire_format_of
+from tests.browser import needs_chromium, page, shot  # noqa: F401 (page is a fixture)
+from tests.helpers import logged, message_body
+from tests.openai_helpers import client
+from tests.upstream import replies
+
+LABELS = dict(WIRE_FORMATS)
+
+
+@pytest.mark.parametrize(
+    "endpoint, wire_format",
+    [
+        ("/v1/messages", "anthropic"),
+        ("/messages", "anthropic"),
+        ("/v1/messages/count_tokens", "anthropic"),
+        ("/v1/chat/completions", "openai_chat"),
+        ("/chat/completions", "openai_chat"),
+        ("/v1/responses", "openai_responses"),
+        ("/responses", "openai_responses"),
+        ("/v1/models", ""),
+        ("/v1/responses/extra", ""),
+    ],
+)
+def test_it_tells_the_wire_format_by_the_endpoint(endpoint, wire_format):
+    assert wire_format_of(endpoint) == wire_format
+
+
+def one_of_each(proxy, upstream, tag):
+    """One answered request per wire format, sent by its own client: their request ids."""
+    ids = {wire: f"wire-{wire}-{tag}" for wire in LABELS}
+    before = len(upstream.message_requests())
+    upstream.enqueue(replies.text("Anthropic answer."), replies.text("Chat answer."), replies.text("Responses answer."))
+    anthropic = httpx.post(
+        f"{proxy.url}/v1/messages", json=message_body(f"Anthropic {tag}", stream=False),
+        headers={"x-request-id": ids["anthropic"]}, timeout=60,
+    )  # fmt: skip
+    assert anthropic.json()["content"][0]["text"] == "Anthropic answer."
+    openai = client(proxy)
+    chat = openai.chat.completions.create(
+        model="claude-sonnet-4-5", messages=[{"role": "user", "content": f"Chat {tag}"}], extra_headers={"x-request-id": ids["openai_chat"]}
+    )
+    assert chat.choices[0].message.content == "Chat answer."
+    response = openai.responses.create(model="gpt-5", input=f"Responses {tag}", store=False, extra_headers={"x-request-id": ids["openai_responses"]})
+    assert response.output_text == "Responses answer."
+    assert len(upstream.message_requests()) == before + 3
+    for wire, request_id in ids.items():
+        assert logged(request_id).wire_format == wire
+    return ids
+
+
+def test_it_lists_and_filters_request_logs_by_wire_format(proxy, upstream, page):
+    tag = uuid.uuid4().hex[:8]
+    ids = one_of_each(proxy, upstream, tag)
+
+    page.goto(f"{proxy.url}/admin/sessions_admin/requestlog/?q={tag}")
+    rows = page.locator("#result_list tbody tr")
+    shown = dict(zip(rows.locator(".field-endpoint").all_inner_texts(), rows.locator(".field-wire_format").all_inner_texts()))
+    assert shown == {"/v1/messages": "Anthropic", "/v1/chat/completions": "OpenAI Chat", "/v1/responses": "OpenAI Responses"}
+    shot(page, "15-request-logs-wire-formats")
+
+    page.locator("#changelist-filter a", has_text="OpenAI Chat").click()
+    page.wait_for_url("**wire=openai_chat**")
+    assert page.locator("#result_list tbody tr .field-endpoint").all_inner_texts() == ["/v1/chat/completions"]
+    page.locator("#result_list tbody tr th a").click()
+    assert page.locator(".field-wire_format .readonly").inner_text() == "OpenAI Chat"
+    assert ids["openai_chat"] in page.locator(".field-request_id").inner_text()
+    shot(page, "16-request-log-wire-format-detail")

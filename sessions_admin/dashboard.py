@@ -19,6 +19,7 @@ from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
 from .models import Conversation, RequestLog, hour_of
+from .wire_formats import WIRE_FORMATS, wire_format_of
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 # (value, label, span, bucket) for the range switcher.
@@ -83,6 +84,18 @@ def percentile(rows, count, fraction):
     return ranked[math.ceil(fraction * count) - 1]
 
 
+def by_wire_format(logs):
+    """Requests and errors of `logs` by wire format, every wire format listed."""
+    counts = {wire: {"wire_format": wire, "label": label, "requests": 0, "errors": 0} for wire, label in WIRE_FORMATS}
+    # By hour first: the requestlog_hourly_endpoint index holds them in that order, no sort.
+    groups = logs.values("hour", "endpoint").annotate(requests=Count("*"), errors=Count("id", filter=~Q(error_type="")))
+    for group in groups.order_by():
+        if wire := wire_format_of(group["endpoint"]):
+            counts[wire]["requests"] += group["requests"]
+            counts[wire]["errors"] += group["errors"]
+    return list(counts.values())
+
+
 def summary(range_name=DEFAULT_RANGE, now=None, processes=()):
     """The dashboard's numbers, as JSON-ready data. `processes` is Runtimes.describe()."""
     name, label, span, step = range_named(range_name)
@@ -133,6 +146,7 @@ def summary(range_name=DEFAULT_RANGE, now=None, processes=()):
             },
         },
         "totals": totals,
+        "wire_formats": by_wire_format(logs),
         "conversations_active": Conversation.objects.active(now).count(),
         "processes": {
             "count": len(processes),

@@ -1,12 +1,14 @@
 """Which wire format each request spoke, wherever requests are shown: the request log's
-list (a column and a filter) and detail, for a request of each: Anthropic, OpenAI Chat,
-OpenAI Responses."""
+list (a column and a filter) and detail and the dashboard (requests by wire format), for
+a request of each: Anthropic, OpenAI Chat, OpenAI Responses."""
 
 import uuid
+from datetime import datetime
 
 import httpx
 import pytest
 
+from sessions_admin.models import RequestLog
 from sessions_admin.wire_formats import WIRE_FORMATS, wire_format_of
 from tests.browser import needs_chromium, page, shot  # noqa: F401 (page is a fixture)
 from tests.helpers import logged, message_body
@@ -74,3 +76,27 @@ def test_it_lists_and_filters_request_logs_by_wire_format(proxy, upstream, page)
     assert page.locator(".field-wire_format .readonly").inner_text() == "OpenAI Chat"
     assert ids["openai_chat"] in page.locator(".field-request_id").inner_text()
     shot(page, "16-request-log-wire-format-detail")
+
+
+def test_it_breaks_the_dashboards_requests_down_by_wire_format(proxy, upstream, page):
+    one_of_each(proxy, upstream, uuid.uuid4().hex[:8])
+    refused = httpx.post(f"{proxy.url}/v1/chat/completions", json={"model": "claude-sonnet-4-5", "messages": "no"}, timeout=30)
+    assert refused.status_code == 400 and logged(refused.headers["x-request-id"])
+
+    page.goto(f"{proxy.url}/admin/?range=1h")
+    data = page.evaluate("JSON.parse(document.getElementById('dashboard-data').textContent)")
+
+    # Recounted from the rows of the dashboard's own range.
+    since, until = datetime.fromisoformat(data["since"]), datetime.fromisoformat(data["until"])
+    want = {wire: {"wire_format": wire, "label": label, "requests": 0, "errors": 0} for wire, label in WIRE_FORMATS}
+    for row in RequestLog.objects.filter(created__gte=since, created__lte=until):
+        if row.wire_format:
+            want[row.wire_format]["requests"] += 1
+            want[row.wire_format]["errors"] += bool(row.error_type)
+    assert data["wire_formats"] == list(want.values())
+    assert all(wire["requests"] >= 1 for wire in data["wire_formats"]) and want["openai_chat"]["errors"] >= 1
+    for wire in data["wire_formats"]:
+        row = page.locator(f"#wire-formats tr[data-wire-format='{wire['wire_format']}']")
+        assert row.locator("td").all_inner_texts() == [wire["label"], f"{wire['requests']:,}", f"{wire['errors']:,}"]
+        assert row.locator("a").get_attribute("href") == f"/admin/sessions_admin/requestlog/?wire={wire['wire_format']}"
+    shot(page, "17-dashboard-wire-formats")

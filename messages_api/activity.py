@@ -10,6 +10,8 @@ import time
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from sessions_admin import wire_formats
+
 from .claude.registry import runtimes
 
 log = logging.getLogger("claude_proxy.activity")
@@ -39,10 +41,13 @@ def unwatch():
 
 
 def _describe(event, record):
+    wire = wire_formats.wire_format_of(record.endpoint)
     return {
         "event": event,
         "request_id": record.request_id,
         "endpoint": record.endpoint,
+        "wire_format": wire,
+        "wire_format_label": wire_formats.label(wire),
         "model": record.model,
         "stream": record.stream,
         "status": record.status,

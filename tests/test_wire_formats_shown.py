@@ -1,7 +1,8 @@
 """Which wire format each request spoke, wherever requests are shown: the request log's
-list (a column and a filter) and detail and the dashboard (requests by wire format), for
-a request of each: Anthropic, OpenAI Chat, OpenAI Responses."""
+list (a column and a filter) and detail, the dashboard (requests by wire format) and the
+live page, for a request of each: Anthropic, OpenAI Chat, OpenAI Responses."""
 
+import threading
 import uuid
 from datetime import datetime
 
@@ -100,3 +101,28 @@ def test_it_breaks_the_dashboards_requests_down_by_wire_format(proxy, upstream, 
         assert row.locator("td").all_inner_texts() == [wire["label"], f"{wire['requests']:,}", f"{wire['errors']:,}"]
         assert row.locator("a").get_attribute("href") == f"/admin/sessions_admin/requestlog/?wire={wire['wire_format']}"
     shot(page, "17-dashboard-wire-formats")
+
+
+def test_it_shows_each_requests_wire_format_on_the_live_page(proxy, upstream, page):
+    page.goto(f"{proxy.url}/admin/live/")
+    page.wait_for_selector("#connection:has-text('Live')")
+    request_id = f"live-wire-{uuid.uuid4().hex[:8]}"
+    upstream.enqueue(replies.text("A slow answer for the live page.", chunks=5, delay=0.5))
+    done = {}
+
+    def run():
+        done["response"] = client(proxy).responses.create(model="gpt-5", input="Slowly, please", extra_headers={"x-request-id": request_id})
+
+    slow = threading.Thread(target=run)
+    slow.start()
+    in_flight = page.wait_for_selector(f"#in-flight tr[data-request-id='{request_id}']", timeout=20000)
+    assert in_flight.query_selector("td.wire-format").inner_text() == "OpenAI Responses"
+    shot(page, "18-live-wire-format")
+    slow.join()
+    assert done["response"].output_text == "A slow answer for the live page."
+
+    ids = one_of_each(proxy, upstream, uuid.uuid4().hex[:8])
+    for wire, other in [*ids.items(), ("openai_responses", request_id)]:
+        ended = page.wait_for_selector(f"#events li.event-end[data-request-id='{other}']", timeout=20000)
+        assert ended.get_attribute("data-wire-format") == wire
+        assert f"({LABELS[wire]})" in ended.inner_text()

@@ -44,6 +44,21 @@ class ActiveFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What the proxy wrote, as it wrote it: nothing is added or edited here, and rows go
+    through the actions (a conversation's clear also ends its CLI process) or the purge
+    commands, never the bare delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def _transcript_lines(session_id):
     """(role, text) of the readable turns of a stored transcript; an assistant turn the
     proxy did not answer (another model's, sent back in the client's history) has the
@@ -79,6 +94,11 @@ def ago(moment):
     return f"{timesince(moment).split(',')[0]} ago"
 
 
+def ago_with_title(moment):
+    """ago(moment), the exact time on hover."""
+    return format_html('<span title="{}">{}</span>', localtime(moment).isoformat(" ", "seconds"), ago(moment))
+
+
 class ConversationFilter(admin.SimpleListFilter):
     """The request logs of one conversation: every Claude session it holds or held."""
 
@@ -103,7 +123,7 @@ def _conversation(pk):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ReadOnlyAdmin):
     list_display = ("title_or_key", "client", "model", "used", "turns", "cli_state")
     list_display_links = ("title_or_key",)
     list_filter = (ActiveFilter, "key_kind", "status", "last_lineage")
@@ -148,15 +168,6 @@ class ConversationAdmin(admin.ModelAdmin):
         )
         return super().get_queryset(request).annotate(latest_client=Subquery(latest_client))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # clearing goes through the actions, which also end the CLI process
-
     @admin.display(description="Conversation", ordering="title")
     def title_or_key(self, obj):
         """Its first user message's opening words; the key for one made before titles."""
@@ -168,7 +179,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Last used", ordering="last_used")
     def used(self, obj):
-        return format_html('<span title="{}">{}</span>', localtime(obj.last_used).isoformat(" ", "seconds"), ago(obj.last_used))
+        return ago_with_title(obj.last_used)
 
     @admin.display(description="Turns", ordering="request_count")
     def turns(self, obj):
@@ -268,7 +279,7 @@ class WireFormatFilter(admin.SimpleListFilter):
 
 
 @admin.register(RequestLog)
-class RequestLogAdmin(admin.ModelAdmin):
+class RequestLogAdmin(ReadOnlyAdmin):
     list_display = ("when", "status", "error_class", "wire_format", "endpoint", "model", "ttfb", "duration", "tokens")
     list_display_links = ("when",)
     list_filter = (ErrorClassFilter, StatusFilter, WireFormatFilter, "stream", ConversationFilter)
@@ -299,15 +310,6 @@ class RequestLogAdmin(admin.ModelAdmin):
         url = reverse("admin:sessions_admin_conversation_change", args=[conversation.pk])
         return format_html('<a href="{}" id="request-log-conversation">{}</a>', url, conversation.title or str(conversation))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # logs are facts; purge_request_logs removes old ones
-
     @admin.display(description="Error", ordering="error_type")
     def error_class(self, obj):
         return obj.get_error_type_display() if obj.error_type else ""
@@ -331,3 +333,4 @@ class RequestLogAdmin(admin.ModelAdmin):
 
 def _ms(value):
     return "" if value is None else f"{value} ms"
+

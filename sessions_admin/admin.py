@@ -13,7 +13,8 @@ from messages_api.claude.registry import runtimes
 from messages_api.history import ANSWERED_ELSEWHERE
 
 from . import wire_formats
-from .models import ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
+from .durations import parse_duration
+from .models import ERROR_TYPES, Conversation, RequestLog, StoredResponse, TranscriptEntry
 
 admin.site.site_header = "claude-max-proxy"
 admin.site.site_title = "claude-max-proxy"
@@ -334,3 +335,68 @@ class RequestLogAdmin(ReadOnlyAdmin):
 def _ms(value):
     return "" if value is None else f"{value} ms"
 
+
+class AgeFilter(admin.SimpleListFilter):
+    """Stored responses older than a span, as purge_sessions --older-than picks them."""
+
+    title = "age"
+    parameter_name = "older_than"
+    SPANS = (("1h", "Older than an hour"), ("24h", "Older than a day"), ("7d", "Older than a week"))
+
+    def lookups(self, request, model_admin):
+        return self.SPANS
+
+    def queryset(self, request, queryset):
+        if self.value() in dict(self.SPANS):
+            return queryset.older_than(timezone.now() - parse_duration(self.value()))
+        return queryset
+
+
+@admin.register(StoredResponse)
+class StoredResponseAdmin(ReadOnlyAdmin):
+    list_display = ("response_id", "conversation", "model", "items", "answer", "stored")
+    list_filter = (AgeFilter, "key_kind")
+    list_per_page = LIST_PER_PAGE
+    search_fields = ("response_id", "key")
+    actions = ("clear_selected",)
+    readonly_fields = ("response_id", "conversation", "key_kind", "key", "scope", "model", "created", "input_items", "output_items")
+
+    class Media:
+        css = LIST_CSS
+
+    def get_queryset(self, request):
+        # The conversation it was part of, while that one is kept (it may be purged first).
+        same_key = Conversation.objects.filter(key_kind=OuterRef("key_kind"), key=OuterRef("key"), scope=OuterRef("scope"))
+        return super().get_queryset(request).annotate(conversation_pk=Subquery(same_key.values("pk")[:1]))
+
+    @admin.display(description="Conversation", ordering="key")
+    def conversation(self, obj):
+        label = f"{obj.key_kind}: {truncatechars(obj.key, 20)}"
+        if obj.conversation_pk is None:
+            return label
+        url = reverse("admin:sessions_admin_conversation_change", args=[obj.conversation_pk])
+        return format_html('<a href="{}" class="stored-response-conversation">{}</a>', url, label)
+
+    @admin.display(description="Items in / out")
+    def items(self, obj):
+        return f"{len(obj.input_items)} / {len(obj.output_items)}"
+
+    @admin.display(description="Answer")
+    def answer(self, obj):
+        """Its output as a person reads it: the text, and which functions it called."""
+        parts = []
+        for item in obj.output_items:
+            if item.get("type") == "message":
+                parts += [part.get("text", "") for part in item.get("content") or [] if part.get("type") == "output_text"]
+            elif item.get("type") == "function_call":
+                parts.append(f"[{item.get('name', '?')}]")
+        return truncatechars(" ".join(parts), 40)
+
+    @admin.display(description="Stored", ordering="created")
+    def stored(self, obj):
+        return ago_with_title(obj.created)
+
+    @admin.action(description="Clear selected stored responses (previous_response_id then finds none)")
+    def clear_selected(self, request, queryset):
+        cleared, _ = queryset.delete()
+        self.message_user(request, f"Cleared {cleared} stored response{'s' if cleared != 1 else ''}.")

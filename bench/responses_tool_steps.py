@@ -16,9 +16,8 @@ event, and the ratio.
 """
 
 import json
-import time
 
-from tool_steps import HTTP, REPO, arguments, main, script
+from tool_steps import REPO, arguments, main, script, streamed
 
 CODEX_REQUEST = json.loads((REPO / "tests" / "fixtures" / "codex-0.169.0" / "tool_round.json").read_text())[0]
 # What the HTTP client sets itself.
@@ -32,16 +31,12 @@ def codex_client(upstream, steps, delay):
     headers = {name: value for name, value in CODEX_REQUEST["headers"].items() if name not in NOT_REPLAYED}
 
     def send(proxy, number):
-        started, first, output = time.perf_counter(), None, []
-        with HTTP.stream("POST", f"{proxy.url}/v1/responses", json={**body, "input": items}, headers=headers) as response:
-            for line in response.iter_lines():
-                if not line.startswith("data: "):
-                    continue
-                event = json.loads(line[6:])
-                if event["type"] == "response.output_item.added":
-                    first = first or time.perf_counter() - started
-                elif event["type"] == "response.output_item.done":
-                    output.append(event["item"])
+        first, output = None, []
+        for elapsed, event in streamed(f"{proxy.url}/v1/responses", {**body, "input": items}, headers):
+            if event["type"] == "response.output_item.added":
+                first = first or elapsed
+            elif event["type"] == "response.output_item.done":
+                output.append(event["item"])
         calls = [item for item in output if item["type"] == "function_call"]
         items.extend(output)  # what the next step sends: the whole input again
         items.extend({"type": "function_call_output", "call_id": call["call_id"], "output": f"contents of f{number}.txt"} for call in calls)

@@ -42,27 +42,32 @@ def script(upstream, steps, delay, tool, arguments):
     upstream.enqueue(*calls, replies.text("Read them all.", delay=delay))
 
 
+def streamed(url, body, headers):
+    """(seconds since it was sent, event) of each `data:` event of one streamed request."""
+    started = time.perf_counter()
+    with HTTP.stream("POST", url, json=body, headers=headers) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                yield time.perf_counter() - started, json.loads(line[6:])
+
+
 def proxy_step(proxy, messages):
     """(seconds to the first content event, the assistant message) of one streamed request."""
     body = {"model": "claude-sonnet-4-5", "max_tokens": 256, "stream": True, "tools": [READ], "messages": messages}
-    started, first, blocks = time.perf_counter(), None, {}
-    with HTTP.stream("POST", f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": "bench-tools"}) as response:
-        for line in response.iter_lines():
-            if not line.startswith("data: "):
-                continue
-            event = json.loads(line[6:])
-            if event["type"] == "content_block_start":
-                first = first or time.perf_counter() - started
-                blocks[event["index"]] = dict(event["content_block"])
-            elif event["type"] == "content_block_delta":
-                block, delta = blocks[event["index"]], event["delta"]
-                if delta["type"] == "input_json_delta":
-                    block["json"] = block.get("json", "") + delta["partial_json"]
-                else:
-                    block["text"] += delta["text"]
-            elif event["type"] == "content_block_stop" and "json" in blocks[event["index"]]:
-                block = blocks[event["index"]]
-                block["input"] = json.loads(block.pop("json"))
+    first, blocks = None, {}
+    for elapsed, event in streamed(f"{proxy.url}/v1/messages", body, {"x-session-id": "bench-tools"}):
+        if event["type"] == "content_block_start":
+            first = first or elapsed
+            blocks[event["index"]] = dict(event["content_block"])
+        elif event["type"] == "content_block_delta":
+            block, delta = blocks[event["index"]], event["delta"]
+            if delta["type"] == "input_json_delta":
+                block["json"] = block.get("json", "") + delta["partial_json"]
+            else:
+                block["text"] += delta["text"]
+        elif event["type"] == "content_block_stop" and "json" in blocks[event["index"]]:
+            block = blocks[event["index"]]
+            block["input"] = json.loads(block.pop("json"))
     return first, {"role": "assistant", "content": [blocks[index] for index in sorted(blocks)]}
 
 

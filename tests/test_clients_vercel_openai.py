@@ -5,9 +5,7 @@ SDK runs has the model's tool_use id, and its result goes back to the live CLI: 
 upstream call for the second step."""
 
 import pytest
-from django.utils import timezone
 
-from sessions_admin.models import StoredResponse
 from tests.helpers import logged
 from tests.upstream import replies
 from tests.vercel_helpers import NOTES, needs, vercel
@@ -15,15 +13,6 @@ from tests.vercel_helpers import NOTES, needs, vercel
 pytestmark = needs("ai", "@ai-sdk/openai-compatible", "@ai-sdk/openai")
 
 ENDPOINTS = {"openai-compatible": "/v1/chat/completions", "openai": "/v1/responses"}
-
-
-@pytest.fixture
-def stored():
-    """The responses the test's requests stored (the database is shared): they go with it."""
-    started = timezone.now()
-    mine = StoredResponse.objects.filter(created__gte=started)
-    yield mine
-    mine.delete()
 
 
 @pytest.mark.parametrize("mode", ["generateText", "streamText"])
@@ -36,7 +25,7 @@ def stored():
     ],
     ids=["openai-compatible", "openai", "openai-store-false"],
 )
-def test_it_runs_a_tool_round_with_the_models_own_call_id(proxy, upstream, stored, provider, options, mode):
+def test_it_runs_a_tool_round_with_the_models_own_call_id(proxy, upstream, stored_responses, provider, options, mode):
     tool_id = f"toolu_vercel_{provider}_{bool(options)}_{mode}".replace("-", "_")
     upstream.enqueue(
         replies.tool_use("mcp__client__read_notes", {"topic": "shopping"}, tool_id=tool_id),  # 11 in, 12 out
@@ -64,4 +53,4 @@ def test_it_runs_a_tool_round_with_the_models_own_call_id(proxy, upstream, store
     assert (answer.endpoint, answer.status, answer.stream, answer.outcome) == (ENDPOINTS[provider], 200, stream, "answered")
     assert answer.tool_results == [{"tool_use_id": tool_id, "is_error": False}]
     assert answer.claude_session_id == calls.claude_session_id
-    assert stored.count() == (2 if provider == "openai" and not options else 0)
+    assert stored_responses.count() == (2 if provider == "openai" and not options else 0)

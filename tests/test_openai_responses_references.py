@@ -3,7 +3,6 @@ Responses API has it: @ai-sdk/openai sends its earlier answers so when `store` i
 
 import openai
 import pytest
-from django.utils import timezone
 
 from messages_api.wire.responses_events import output_item_id, response_of
 from sessions_admin.models import StoredResponse
@@ -11,16 +10,10 @@ from tests.helpers import logged
 from tests.openai_helpers import client
 from tests.upstream import replies
 
+pytestmark = pytest.mark.usefixtures("stored_responses")  # tests/conftest.py
+
 EXEC = {"type": "function", "name": "exec_command", "parameters": {"type": "object", "properties": {"cmd": {"type": "string"}}}}
 QUESTION = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "What is here? (references)"}]}
-
-
-@pytest.fixture(autouse=True)
-def own_stored_responses(proxy):
-    """The responses this module stored go with it (the proxy migrated the shared database)."""
-    started = timezone.now()
-    yield
-    StoredResponse.objects.filter(created__gte=started).delete()
 
 
 def test_it_names_the_response_in_an_output_items_id():

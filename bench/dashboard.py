@@ -36,7 +36,7 @@ from sessions_admin.models import RequestLog  # noqa: E402
 
 MODELS = ("claude-sonnet-4-5", "claude-opus-4-6", "claude-haiku-4-5", "claude-sonnet-5-5")
 ERRORS = ("", "", "", "", "", "", "", "rate_limit_error", "overloaded_error", "invalid_request_error", "client_closed")
-INDEXES = ("requestlog_hourly", "requestlog_hourly_ttfb")
+INDEXES = ("requestlog_hourly", "requestlog_hourly_ttfb", "requestlog_hourly_endpoint")
 INDEX_SQL = {}
 
 

@@ -8,7 +8,8 @@ the next model step streams back. Prints, per step: upstream calls, whether the 
 repeats the previous one's system, tools and messages byte for byte (so the prompt
 cache can hit), and time to the first content event; then the same time for the
 baseline, which starts a CLI per request (`query()`, resuming the session) as
-spawn-per-request proxies do, and the ratio.
+spawn-per-request proxies do, and the ratio. bench/responses_tool_steps.py runs the same
+with Codex's requests on /v1/responses (`main` with its client).
 """
 
 import asyncio
@@ -35,51 +36,69 @@ READ = {"name": "read", "description": "Read a file", "input_schema": {"type": "
 HTTP = httpx.Client(timeout=120)  # one keep-alive connection, as an editor holds one
 
 
-def script(upstream, steps, delay):
-    calls = [replies.tool_use("mcp__client__read", {"path": f"f{n}.txt"}, tool_id=f"toolu_step{n}", delay=delay) for n in range(steps)]
+def script(upstream, steps, delay, tool, arguments):
+    """The model's side: a call of `tool` per step (arguments(n), id toolu_stepN), then an answer."""
+    calls = [replies.tool_use(tool, arguments(n), tool_id=f"toolu_step{n}", delay=delay) for n in range(steps)]
     upstream.enqueue(*calls, replies.text("Read them all.", delay=delay))
+
+
+def streamed(url, body, headers):
+    """(seconds since it was sent, event) of each `data:` event of one streamed request."""
+    started = time.perf_counter()
+    with HTTP.stream("POST", url, json=body, headers=headers) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                yield time.perf_counter() - started, json.loads(line[6:])
 
 
 def proxy_step(proxy, messages):
     """(seconds to the first content event, the assistant message) of one streamed request."""
     body = {"model": "claude-sonnet-4-5", "max_tokens": 256, "stream": True, "tools": [READ], "messages": messages}
-    started, first, blocks = time.perf_counter(), None, {}
-    with HTTP.stream("POST", f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": "bench-tools"}) as response:
-        for line in response.iter_lines():
-            if not line.startswith("data: "):
-                continue
-            event = json.loads(line[6:])
-            if event["type"] == "content_block_start":
-                first = first or time.perf_counter() - started
-                blocks[event["index"]] = dict(event["content_block"])
-            elif event["type"] == "content_block_delta":
-                block, delta = blocks[event["index"]], event["delta"]
-                if delta["type"] == "input_json_delta":
-                    block["json"] = block.get("json", "") + delta["partial_json"]
-                else:
-                    block["text"] += delta["text"]
-            elif event["type"] == "content_block_stop" and "json" in blocks[event["index"]]:
-                block = blocks[event["index"]]
-                block["input"] = json.loads(block.pop("json"))
+    first, blocks = None, {}
+    for elapsed, event in streamed(f"{proxy.url}/v1/messages", body, {"x-session-id": "bench-tools"}):
+        if event["type"] == "content_block_start":
+            first = first or elapsed
+            blocks[event["index"]] = dict(event["content_block"])
+        elif event["type"] == "content_block_delta":
+            block, delta = blocks[event["index"]], event["delta"]
+            if delta["type"] == "input_json_delta":
+                block["json"] = block.get("json", "") + delta["partial_json"]
+            else:
+                block["text"] += delta["text"]
+        elif event["type"] == "content_block_stop" and "json" in blocks[event["index"]]:
+            block = blocks[event["index"]]
+            block["input"] = json.loads(block.pop("json"))
     return first, {"role": "assistant", "content": [blocks[index] for index in sorted(blocks)]}
 
 
-def run_proxy(proxy, upstream, steps):
+def messages_client(upstream, steps, delay):
+    """A client of /v1/messages with a `read` tool; `send(proxy, n)` sends step n's request
+    (the history, the last step's tool result at its end) and times it."""
+    script(upstream, steps, delay, "mcp__client__read", lambda n: {"path": f"f{n}.txt"})
     messages = [{"role": "user", "content": "Read the files one by one."}]
+
+    def send(proxy, number):
+        first, reply = proxy_step(proxy, messages)
+        result = {"type": "tool_result", "tool_use_id": f"toolu_step{number}", "content": f"contents of f{number}.txt"}
+        messages.extend([reply, {"role": "user", "content": [result]}])  # what the next step sends
+        return first
+
+    return send
+
+
+def run_proxy(proxy, upstream, steps, send):
+    """(seconds to the first content event, upstream calls) of each step, and whether
+    each upstream call kept the previous one's prefix."""
     rows = []
-    for step in range(steps + 1):
+    for number in range(steps + 1):
         before = len(upstream.message_requests())
-        ttfb, reply = proxy_step(proxy, messages)
-        rows.append((ttfb, len(upstream.message_requests()) - before))
-        if step < steps:
-            result = {"type": "tool_result", "tool_use_id": f"toolu_step{step}", "content": f"contents of f{step}.txt"}
-            messages += [reply, {"role": "user", "content": [result]}]
+        first = send(proxy, number)
+        rows.append((first, len(upstream.message_requests()) - before))
     sent = upstream.message_requests()
-    stable = [_prefix_kept(earlier, later) for earlier, later in zip(sent, sent[1:])]
-    return rows, stable
+    return rows, [prefix_kept(earlier, later) for earlier, later in zip(sent, sent[1:])]
 
 
-def _prefix_kept(earlier, later):
+def prefix_kept(earlier, later):
     same_head = later.body["system"] == earlier.body["system"] and later.body["tools"] == earlier.body["tools"]
     before = as_cached(earlier.body["messages"])
     return same_head and as_cached(later.body["messages"][: len(before)]) == before
@@ -112,14 +131,13 @@ def run_baseline(env, workdir, steps):
     return asyncio.run(all_steps())
 
 
-def main(steps, delay):
+def main(steps, delay, client=messages_client, title="tool conversation on /v1/messages"):
     upstream = FakeUpstream().start()
     home = Path(tempfile.mkdtemp(prefix="bench-home-"))
     env = cli_test_env(upstream.url, home)
     proxy = ProxyServer(env, Path(os.environ["CLAUDE_PROXY_DATA_DIR"])).start()
     try:
-        script(upstream, steps, delay)
-        rows, stable = run_proxy(proxy, upstream, steps)
+        rows, stable = run_proxy(proxy, upstream, steps, client(upstream, steps, delay))
         upstream.reset()
         upstream.default_reply = lambda: replies.text("Next.", delay=delay)
         baseline = run_baseline({**os.environ, **env}, str(home / "work"), steps)
@@ -127,7 +145,7 @@ def main(steps, delay):
         proxy.stop()
         upstream.stop()
 
-    print(f"{steps}-step tool conversation, upstream delay {delay * 1000:.0f} ms per event")
+    print(f"{steps}-step {title}, upstream delay {delay * 1000:.0f} ms per event")
     print("step  upstream calls  prefix kept  proxy TTFB  spawn-per-request TTFB")
     for number, ((ttfb, calls), base) in enumerate(zip(rows, baseline)):
         kept = "-" if number == 0 else ("yes" if stable[number - 1] else "NO")
@@ -140,5 +158,10 @@ def main(steps, delay):
           f"({statistics.median(baseline[1:]) / statistics.median(live):.1f}x)")  # fmt: skip
 
 
+def arguments():
+    """(steps, upstream delay in seconds) from the command line."""
+    return int(sys.argv[1]) if len(sys.argv) > 1 else 5, float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)
+    main(*arguments())

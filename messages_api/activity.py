@@ -10,6 +10,7 @@ import time
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from sessions_admin import wire_formats
 from sessions_admin.instances import this_instance
 
 from .claude.registry import runtimes
@@ -54,10 +55,13 @@ def _watched():
 
 
 def _describe(event, record):
+    wire = wire_formats.wire_format_of(record.endpoint)
     return {
         "event": event,
         "request_id": record.request_id,
         "endpoint": record.endpoint,
+        "wire_format": wire,
+        "wire_format_label": wire_formats.label(wire),
         "model": record.model,
         "stream": record.stream,
         "status": record.status,

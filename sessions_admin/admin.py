@@ -13,7 +13,9 @@ from messages_api.claude.registry import runtimes
 from messages_api.history import ANSWERED_ELSEWHERE
 from messages_api.instances import stop_everywhere
 
-from .models import ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
+from . import wire_formats
+from .durations import parse_duration
+from .models import ERROR_TYPES, Conversation, RequestLog, StoredResponse, TranscriptEntry
 
 admin.site.site_header = "claude-max-proxy"
 admin.site.site_title = "claude-max-proxy"
@@ -42,6 +44,21 @@ class ActiveFilter(admin.SimpleListFilter):
         if self.value() == "expired":
             return queryset.expired()
         return queryset
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What the proxy wrote, as it wrote it: nothing is added or edited here, and rows go
+    through the actions (a conversation's clear also ends its CLI process) or the purge
+    commands, never the bare delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def _transcript_lines(session_id):
@@ -79,6 +96,11 @@ def ago(moment):
     return f"{timesince(moment).split(',')[0]} ago"
 
 
+def ago_with_title(moment):
+    """ago(moment), the exact time on hover."""
+    return format_html('<span title="{}">{}</span>', localtime(moment).isoformat(" ", "seconds"), ago(moment))
+
+
 class ConversationFilter(admin.SimpleListFilter):
     """The request logs of one conversation: every Claude session it holds or held."""
 
@@ -103,7 +125,7 @@ def _conversation(pk):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ReadOnlyAdmin):
     list_display = ("title_or_key", "client", "model", "used", "turns", "cli_state")
     list_display_links = ("title_or_key",)
     list_filter = (ActiveFilter, "key_kind", "status", "last_lineage")
@@ -148,15 +170,6 @@ class ConversationAdmin(admin.ModelAdmin):
         )
         return super().get_queryset(request).annotate(latest_client=Subquery(latest_client))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # clearing goes through the actions, which also end the CLI process
-
     @admin.display(description="Conversation", ordering="title")
     def title_or_key(self, obj):
         """Its first user message's opening words; the key for one made before titles."""
@@ -168,7 +181,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Last used", ordering="last_used")
     def used(self, obj):
-        return format_html('<span title="{}">{}</span>', localtime(obj.last_used).isoformat(" ", "seconds"), ago(obj.last_used))
+        return ago_with_title(obj.last_used)
 
     @admin.display(description="Turns", ordering="request_count")
     def turns(self, obj):
@@ -258,11 +271,22 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class WireFormatFilter(admin.SimpleListFilter):
+    title = "wire format"
+    parameter_name = "wire"
+
+    def lookups(self, request, model_admin):
+        return wire_formats.WIRE_FORMATS
+
+    def queryset(self, request, queryset):
+        return queryset.of_wire_format(self.value()) if self.value() else queryset
+
+
 @admin.register(RequestLog)
-class RequestLogAdmin(admin.ModelAdmin):
-    list_display = ("when", "status", "error_class", "endpoint", "model", "ttfb", "duration", "tokens")
+class RequestLogAdmin(ReadOnlyAdmin):
+    list_display = ("when", "status", "error_class", "wire_format", "endpoint", "model", "ttfb", "duration", "tokens")
     list_display_links = ("when",)
-    list_filter = (ErrorClassFilter, StatusFilter, "stream", ConversationFilter)
+    list_filter = (ErrorClassFilter, StatusFilter, WireFormatFilter, "stream", ConversationFilter)
     list_per_page = LIST_PER_PAGE
     search_fields = ("request_id", "claude_session_id", "error_message", "client")
     date_hierarchy = "created"
@@ -272,7 +296,9 @@ class RequestLogAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         names = [field.name for field in self.model._meta.fields]
-        return [*names[: names.index("claude_session_id") + 1], "conversation", *names[names.index("claude_session_id") + 1 :]]
+        names.insert(names.index("endpoint") + 1, "wire_format")
+        names.insert(names.index("claude_session_id") + 1, "conversation")
+        return names
 
     @admin.display(description="Time", ordering="created")
     def when(self, obj):
@@ -288,18 +314,13 @@ class RequestLogAdmin(admin.ModelAdmin):
         url = reverse("admin:sessions_admin_conversation_change", args=[conversation.pk])
         return format_html('<a href="{}" id="request-log-conversation">{}</a>', url, conversation.title or str(conversation))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # logs are facts; purge_request_logs removes old ones
-
     @admin.display(description="Error", ordering="error_type")
     def error_class(self, obj):
         return obj.get_error_type_display() if obj.error_type else ""
+
+    @admin.display(description="Wire", ordering="endpoint")
+    def wire_format(self, obj):
+        return wire_formats.label(obj.wire_format)
 
     @admin.display(description="TTFB", ordering="ttfb_ms")
     def ttfb(self, obj):
@@ -316,3 +337,69 @@ class RequestLogAdmin(admin.ModelAdmin):
 
 def _ms(value):
     return "" if value is None else f"{value} ms"
+
+
+class AgeFilter(admin.SimpleListFilter):
+    """Stored responses older than a span, as purge_sessions --older-than picks them."""
+
+    title = "age"
+    parameter_name = "older_than"
+    SPANS = (("1h", "Older than an hour"), ("24h", "Older than a day"), ("7d", "Older than a week"))
+
+    def lookups(self, request, model_admin):
+        return self.SPANS
+
+    def queryset(self, request, queryset):
+        if self.value() in dict(self.SPANS):
+            return queryset.older_than(timezone.now() - parse_duration(self.value()))
+        return queryset
+
+
+@admin.register(StoredResponse)
+class StoredResponseAdmin(ReadOnlyAdmin):
+    list_display = ("response_id", "conversation", "model", "items", "answer", "stored")
+    list_filter = (AgeFilter, "key_kind")
+    list_per_page = LIST_PER_PAGE
+    search_fields = ("response_id", "key")
+    actions = ("clear_selected",)
+    readonly_fields = ("response_id", "conversation", "key_kind", "key", "scope", "model", "created", "input_items", "output_items")
+
+    class Media:
+        css = LIST_CSS
+
+    def get_queryset(self, request):
+        # The conversation it was part of, while that one is kept (it may be purged first).
+        same_key = Conversation.objects.filter(key_kind=OuterRef("key_kind"), key=OuterRef("key"), scope=OuterRef("scope"))
+        return super().get_queryset(request).annotate(conversation_pk=Subquery(same_key.values("pk")[:1]))
+
+    @admin.display(description="Conversation", ordering="key")
+    def conversation(self, obj):
+        label = f"{obj.key_kind}: {truncatechars(obj.key, 20)}"
+        if obj.conversation_pk is None:
+            return label
+        url = reverse("admin:sessions_admin_conversation_change", args=[obj.conversation_pk])
+        return format_html('<a href="{}" class="stored-response-conversation">{}</a>', url, label)
+
+    @admin.display(description="Items in / out")
+    def items(self, obj):
+        return f"{len(obj.input_items)} / {len(obj.output_items)}"
+
+    @admin.display(description="Answer")
+    def answer(self, obj):
+        """Its output as a person reads it: the text, and which functions it called."""
+        parts = []
+        for item in obj.output_items:
+            if item.get("type") == "message":
+                parts += [part.get("text", "") for part in item.get("content") or [] if part.get("type") == "output_text"]
+            elif item.get("type") == "function_call":
+                parts.append(f"[{item.get('name', '?')}]")
+        return truncatechars(" ".join(parts), 40)
+
+    @admin.display(description="Stored", ordering="created")
+    def stored(self, obj):
+        return ago_with_title(obj.created)
+
+    @admin.action(description="Clear selected stored responses (previous_response_id then finds none)")
+    def clear_selected(self, request, queryset):
+        cleared, _ = queryset.delete()
+        self.message_user(request, f"Cleared {cleared} stored response{'s' if cleared != 1 else ''}.")

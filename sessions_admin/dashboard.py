@@ -21,6 +21,7 @@ from django.utils import timezone
 from .instances import ProxyInstance
 from .models import LIMIT_STATUSES, Conversation, RequestLog, UsageWindow, hour_of
 from .usage_windows import in_order
+from .wire_formats import WIRE_FORMATS, wire_format_of
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 # (value, label, span, bucket) for the range switcher.
@@ -132,6 +133,18 @@ def limit_history(logs, step, buckets):
     return {series: [per_bucket.get(b, 0) for b in buckets] for series, per_bucket in sorted(counts.items())}
 
 
+def by_wire_format(logs):
+    """Requests and errors of `logs` by wire format, every wire format listed."""
+    counts = {wire: {"wire_format": wire, "label": label, "requests": 0, "errors": 0} for wire, label in WIRE_FORMATS}
+    # By hour first: the requestlog_hourly_endpoint index holds them in that order, no sort.
+    groups = logs.values("hour", "endpoint").annotate(requests=Count("*"), errors=Count("id", filter=~Q(error_type="")))
+    for group in groups.order_by():
+        if wire := wire_format_of(group["endpoint"]):
+            counts[wire]["requests"] += group["requests"]
+            counts[wire]["errors"] += group["errors"]
+    return list(counts.values())
+
+
 def summary(range_name=DEFAULT_RANGE, now=None, processes=(), alive_within=timedelta(seconds=30)):
     """The dashboard's numbers, as JSON-ready data. `processes` is Runtimes.describe()."""
     name, label, span, step = range_named(range_name)
@@ -184,6 +197,7 @@ def summary(range_name=DEFAULT_RANGE, now=None, processes=(), alive_within=timed
         "totals": totals,
         "usage": {"windows": usage_windows(now), "history": limit_history(logs, step, buckets)},
         "instances": instances(now, alive_within),
+        "wire_formats": by_wire_format(logs),
         "conversations_active": Conversation.objects.active(now).count(),
         "processes": {
             "count": len(processes),

@@ -9,6 +9,7 @@ from .lineage import KEY_KINDS, LINEAGE_KINDS, reply_digest
 from .stored_responses import StoredResponse  # noqa: F401
 from .usage_windows import STATUSES as WINDOW_STATUSES
 from .usage_windows import WINDOWS, UsageWindow  # noqa: F401
+from .wire_formats import ENDPOINTS, wire_format_of
 
 # The window states the dashboard's history shows.
 LIMIT_STATUSES = ("allowed_warning", "rejected")
@@ -47,6 +48,9 @@ class RequestLogQuerySet(models.QuerySet):
 
     def older_than(self, cutoff):
         return self.filter(created__lt=cutoff)
+
+    def of_wire_format(self, wire_format):
+        return self.filter(endpoint__in=ENDPOINTS.get(wire_format, ()))
 
     async def arecord(self, record):
         """Store one finished request (messages_api.request_log.RequestRecord)."""
@@ -127,10 +131,17 @@ class RequestLog(models.Model):
                 fields=["hour", "usage_window", "usage_status"], name="requestlog_hourly_limits",
                 condition=models.Q(usage_status__in=LIMIT_STATUSES),
             ),
+            # The dashboard's requests by wire format: each hour's rows by endpoint, from the index alone.
+            models.Index(fields=["hour", "endpoint", "error_type", "created"], name="requestlog_hourly_endpoint"),
         ]  # fmt: skip
 
     def __str__(self):
         return f"{self.method} {self.endpoint} {self.status} ({self.request_id})"
+
+    @property
+    def wire_format(self):
+        """"anthropic", "openai_chat" or "openai_responses" (sessions_admin.wire_formats)."""
+        return wire_format_of(self.endpoint)
 
 
 # What a RequestRecord hands over as it is (usage is summed up field by field).

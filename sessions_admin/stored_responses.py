@@ -42,3 +42,7 @@ class StoredResponse(models.Model):
     def items(self):
         """What a request continuing this response has before its own input."""
         return [*self.input_items, *self.output_items]
+
+    def output_item(self, item_id):
+        """Its output item of that id, or None."""
+        return next((item for item in self.output_items if item.get("id") == item_id), None)

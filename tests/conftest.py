@@ -17,6 +17,9 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from sessions_admin.models import StoredResponse  # noqa: E402
 
 from sessions_admin.models import UsageWindow  # noqa: E402
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
@@ -66,6 +69,15 @@ def start_proxy(cli_env, tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def stored_responses(proxy):
+    """The responses stored for previous_response_id during the test (a proxy has migrated
+    the shared database by then): they go with it."""
+    mine = StoredResponse.objects.filter(created__gte=timezone.now())
+    yield mine
+    mine.delete()
 
 
 @pytest.fixture(scope="module")

@@ -1,53 +1,17 @@
 """The Vercel AI SDK (npm `ai` 6.0.325 + `@ai-sdk/anthropic` 3.0.140) runs on the proxy:
 generateText, streamText, and a tool the SDK runs itself between two steps."""
 
-import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
-import pytest
-
 from tests.helpers import logged
 from tests.upstream import replies
+from tests.vercel_helpers import NOTES, needs, vercel
 
-REPO = Path(__file__).resolve().parent.parent
-SCRIPT = REPO / "tests" / "clients" / "vercel.mjs"
-INSTALLED = shutil.which("node") and all(
-    (REPO / "node_modules" / package / "package.json").exists() for package in ("ai", "@ai-sdk/anthropic")
-)
-pytestmark = pytest.mark.skipif(
-    not INSTALLED and not os.environ.get("CI"), reason="the Vercel AI SDK is not installed (.ci/run installs it)"
-)
-
-NOTES = {
-    "name": "read_notes",
-    "description": "Read the user's notes",
-    "inputSchema": {
-        "type": "object",
-        "properties": {"topic": {"type": "string"}},
-        "required": ["topic"],
-        "additionalProperties": False,
-    },
-    "result": "buy milk",
-}
-
-
-def _vercel(proxy, **job):
-    """Run tests/clients/vercel.mjs on one job; what the SDK returned, as a dict."""
-    job = {"baseURL": f"{proxy.url}/v1", "timeoutMs": 60000, **job}
-    result = subprocess.run(
-        ["node", str(SCRIPT)], input=json.dumps(job), cwd=REPO, capture_output=True, text=True, timeout=90
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+pytestmark = needs("ai", "@ai-sdk/anthropic")
 
 
 def test_it_answers_generate_text_with_a_json_message(proxy, upstream):
     upstream.enqueue(replies.text("Hello from the fake upstream via the AI SDK.", input_tokens=23, output_tokens=9))
 
-    result = _vercel(proxy, mode="generateText", prompt="Say hello please")
+    result = vercel(proxy, mode="generateText", prompt="Say hello please")
 
     assert result["text"] == "Hello from the fake upstream via the AI SDK."
     assert result["finishReason"] == "stop"
@@ -63,7 +27,7 @@ def test_it_answers_generate_text_with_a_json_message(proxy, upstream):
 def test_it_streams_stream_text(proxy, upstream):
     upstream.enqueue(replies.text("Streamed from the fake upstream.", chunks=4, input_tokens=31, output_tokens=6))
 
-    result = _vercel(proxy, mode="streamText", prompt="Stream a greeting")
+    result = vercel(proxy, mode="streamText", prompt="Stream a greeting")
 
     assert result["text"] == "Streamed from the fake upstream."
     assert result["finishReason"] == "stop"
@@ -80,7 +44,7 @@ def test_it_lets_the_sdk_run_a_tool_and_send_its_result_back(proxy, upstream):
         replies.text("Your notes say: buy milk."),
     )
 
-    result = _vercel(proxy, mode="generateText", prompt="What do my notes say?", tools=[NOTES], maxSteps=3)
+    result = vercel(proxy, mode="generateText", prompt="What do my notes say?", tools=[NOTES], maxSteps=3)
 
     assert result["text"] == "Your notes say: buy milk."
     assert result["finishReason"] == "stop"
@@ -98,7 +62,7 @@ def test_it_reports_the_usage_of_each_step_of_a_tool_round(proxy, upstream):
         replies.text("Your notes say: buy milk.", input_tokens=40, output_tokens=5),
     )
 
-    result = _vercel(proxy, mode="generateText", prompt="What do my notes say?", tools=[NOTES], maxSteps=3)
+    result = vercel(proxy, mode="generateText", prompt="What do my notes say?", tools=[NOTES], maxSteps=3)
 
     assert result["usage"] == {"inputTokens": 40, "outputTokens": 5, "totalTokens": 45}  # the last step
     assert result["totalUsage"] == {"inputTokens": 51, "outputTokens": 17, "totalTokens": 68}

@@ -7,12 +7,13 @@ import json
 import httpx
 import openai
 import pytest
-from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from sessions_admin.models import Conversation, StoredResponse
 from tests.helpers import logged
 from tests.upstream import replies
+
+pytestmark = pytest.mark.usefixtures("stored_responses")  # tests/conftest.py
 
 EXEC = {
     "type": "function",
@@ -26,14 +27,6 @@ AGENTS = {
     "description": "Tools for sub-agents.",
     "tools": [{"type": "function", "name": "close_agent", "parameters": {"type": "object", "properties": {"target": {"type": "string"}}}}],
 }
-
-
-@pytest.fixture(autouse=True)
-def own_stored_responses():
-    """The responses this module's requests stored go with it (the database is shared)."""
-    started = timezone.now()
-    yield
-    StoredResponse.objects.filter(created__gte=started).delete()
 
 
 def _client(proxy):

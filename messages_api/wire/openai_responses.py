@@ -7,6 +7,8 @@ Responses events (responses_events). `previous_response_id` names a response kep
 the database (StoredResponse): its input and output come before the new input. Only
 responses the client asked to store (`store`, true unless said otherwise) are kept;
 Codex says `store: false` and sends its whole history every time, so it needs none.
+An `item_reference` in the input names an output item of a stored response (its id
+says which one: responses_events.output_item_id) and stands for that item.
 """
 
 import logging
@@ -24,7 +26,7 @@ from ..json_body import json_object
 from ..usage import codex_headers
 from . import PING_BYTES, bad, event_stream, request_body, timed_events, turn_headers
 from .anthropic import frame  # the same SSE framing: event: TYPE, data: JSON
-from .responses_events import ResponseEvents, error_code, response_shell
+from .responses_events import ResponseEvents, error_code, response_of, response_shell
 from .responses_input import NameTable, conversation_name, translate
 
 log = logging.getLogger("claude_proxy.wire")
@@ -52,12 +54,30 @@ async def parse(request):
         earlier = stored.items
         # The conversation it was part of, when the request names none of its own.
         named = named or (stored.key if stored.key_kind == "header" else "")
+    if isinstance(body.get("input"), list):
+        body = {**body, "input": await _referenced(body["input"])}
     translated = translate(body, earlier)
     params = translated.params
     request.record.describe(params)
     messages = [message.model_dump() for message in params.messages]
     key = conversation_key(request.headers, messages, params.system_text, named)
     return ResponsesAsk(params, key, request.record, body=body, names=translated.names, items=translated.items)
+
+
+async def _referenced(items):
+    """`items` with each item_reference replaced by the stored output item it names."""
+    responses, resolved = {}, []  # the stored responses read, by id
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item.get("type") == "item_reference":
+            item_id = item.get("id")
+            response_id = response_of(item_id) if isinstance(item_id, str) else None
+            if response_id and response_id not in responses:
+                responses[response_id] = await StoredResponse.objects.afind(response_id)
+            item = responses[response_id].output_item(item_id) if responses.get(response_id) else None
+            if item is None:
+                raise bad(f"input[{index}].id", f"Item with id '{item_id}' not found.")
+        resolved.append(item)
+    return resolved
 
 
 def error_response(error):

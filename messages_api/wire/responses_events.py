@@ -23,6 +23,20 @@ def new_id(prefix):
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+def output_item_id(prefix, response_id, output_index):
+    """An output item's id names the response it is in, so that a later request's
+    `item_reference` to it (what @ai-sdk/openai sends of its earlier answers) is found
+    in that stored response by its key."""
+    return f"{prefix}_{response_id.removeprefix('resp_')}_{output_index}"
+
+
+def response_of(item_id):
+    """The id of the response an output item is in (see output_item_id), or None."""
+    head, _, output_index = item_id.rpartition("_")
+    _, _, response = head.partition("_")
+    return f"resp_{response}" if response and output_index.isdigit() else None
+
+
 def usage(anthropic):
     """Anthropic usage as OpenAI's: input counts every prompt token, cache reads included."""
     fresh, read, written = (int(anthropic.get(key) or 0) for key in (
@@ -120,17 +134,19 @@ class ResponseEvents:
         self._usage.update(event["message"].get("usage") or {})
         return []
 
-    def _add(self, index, item):
+    def _add(self, index, prefix, fields):
+        """A new output item for the Anthropic block at `index`: (its output index, it)."""
         output_index = len(self.response["output"])
+        item = {"id": output_item_id(prefix, self.response["id"], output_index), **fields}
         self.response["output"].append(item)
         self._items[index] = (output_index, item)
-        return output_index
+        return output_index, item
 
     def _on_content_block_start(self, event):
         block = event["content_block"]
         if block.get("type") == "text":
-            item = {"id": new_id("msg"), "type": "message", "status": "in_progress", "role": "assistant", "content": []}
-            output_index = self._add(event["index"], item)
+            fields = {"type": "message", "status": "in_progress", "role": "assistant", "content": []}
+            output_index, item = self._add(event["index"], "msg", fields)
             part = {"type": "output_text", "text": block.get("text", ""), "annotations": [], "logprobs": []}
             added = self._event("response.output_item.added", output_index=output_index, item=copy.deepcopy(item))
             item["content"].append(part)
@@ -142,11 +158,11 @@ class ResponseEvents:
                 ),
             ]  # fmt: skip
         if block.get("type") == "tool_use":
-            item = {
-                "id": new_id("fc"), "type": "function_call", "status": "in_progress", "call_id": block["id"],
+            fields = {
+                "type": "function_call", "status": "in_progress", "call_id": block["id"],
                 **self.names.client_call(block["name"]), "arguments": "",
             }  # fmt: skip
-            output_index = self._add(event["index"], item)
+            output_index, item = self._add(event["index"], "fc", fields)
             return [self._event("response.output_item.added", output_index=output_index, item=copy.deepcopy(item))]
         return []  # thinking is not shown (no reasoning items), nor what else Claude may add
 

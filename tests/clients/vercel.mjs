@@ -1,14 +1,16 @@
-// The Vercel AI SDK (npm `ai` + `@ai-sdk/anthropic`) as a client of the proxy.
+// The Vercel AI SDK (npm `ai` + a provider) as a client of the proxy.
 //
 // Reads one job as JSON on stdin:
 //   {"baseURL": "http://127.0.0.1:PORT/v1", "mode": "generateText" | "streamText",
+//    "provider": "anthropic" (the default: /v1/messages) | "openai-compatible"
+//      (/v1/chat/completions) | "openai" (@ai-sdk/openai: /v1/responses),
+//    "model": "...", "headers": {...}, "providerOptions": {...},
 //    "prompt": "...", "maxSteps": 1,
 //    "tools": [{"name": "...", "description": "...", "inputSchema": {...}, "result": "..."}]}
 // and prints what the SDK made of the answer as JSON on stdout:
 //   {"text", "finishReason", "usage", "totalUsage", "steps", "toolCalls", "executed", "requestIds"}
 // Each tool's `execute` records the input it was given and returns the job's `result`.
 
-import { createAnthropic } from "@ai-sdk/anthropic";
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
 
 const chunks = [];
@@ -28,9 +30,19 @@ for (const spec of job.tools ?? []) {
   });
 }
 
-const anthropic = createAnthropic({ baseURL: job.baseURL, apiKey: "dummy" });
+// Each provider as its README configures it for an endpoint of its wire format; imported
+// only when asked for, so a machine without the others still runs the Anthropic jobs.
+const PROVIDERS = {
+  anthropic: async (settings) => (await import("@ai-sdk/anthropic")).createAnthropic(settings),
+  // includeUsage: without it the streamed answer has no usage (no stream_options sent).
+  "openai-compatible": async (settings) =>
+    (await import("@ai-sdk/openai-compatible")).createOpenAICompatible({ ...settings, name: "claude-max-proxy", includeUsage: true }),
+  openai: async (settings) => (await import("@ai-sdk/openai")).createOpenAI(settings).responses,
+};
+const provider = await PROVIDERS[job.provider ?? "anthropic"]({ baseURL: job.baseURL, apiKey: "dummy", headers: job.headers });
 const call = {
-  model: anthropic("claude-sonnet-4-5"),
+  model: provider(job.model ?? "claude-sonnet-4-5"),
+  providerOptions: job.providerOptions,
   prompt: job.prompt,
   tools: job.tools ? tools : undefined,
   stopWhen: stepCountIs(job.maxSteps ?? 1),

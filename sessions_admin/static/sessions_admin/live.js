@@ -33,7 +33,9 @@
     for (const r of inFlight.values()) {
       const row = document.createElement("tr");
       row.dataset.requestId = r.request_id;
-      [r.request_id, r.instance, r.endpoint, r.model, String(r.stream), r.event].forEach(v => cell(row, v));
+      cell(row, r.request_id);
+      cell(row, r.wire_format_label, "wire-format");
+      [r.instance, r.endpoint, r.model, String(r.stream), r.event].forEach(v => cell(row, v));
       timeCell(row, r.since || r.at);
       body.appendChild(row);
     }
@@ -118,7 +120,8 @@
       item.className = "event event-" + data.event;
       item.dataset.requestId = data.request_id;
       const time = new Date(data.at).toTimeString().slice(0, 8);  // 14:03:07, one word
-      item.textContent = `${time} ${data.event} ${data.request_id} ${data.endpoint} ${data.status ?? ""} ${data.error_type ?? ""}`;
+      item.dataset.wireFormat = data.wire_format;
+      item.textContent = `${time} ${data.event} ${data.request_id} ${data.endpoint} (${data.wire_format_label || "-"}) ${data.status ?? ""} ${data.error_type ?? ""}`;
       document.getElementById("events").prepend(item);
     }
     render();

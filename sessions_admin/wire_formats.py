@@ -1,0 +1,24 @@
+"""Which wire format a request spoke: the API its client was built for, as its endpoint
+says. The request log keeps the endpoint; the admin, the dashboard and the live page
+show the wire format."""
+
+WIRE_FORMATS = (
+    ("anthropic", "Anthropic"),
+    ("openai_chat", "OpenAI Chat"),
+    ("openai_responses", "OpenAI Responses"),
+)
+ENDPOINTS = {
+    "anthropic": ("/v1/messages", "/messages", "/v1/messages/count_tokens"),
+    "openai_chat": ("/v1/chat/completions", "/chat/completions"),
+    "openai_responses": ("/v1/responses", "/responses"),
+}
+
+
+def wire_format_of(endpoint):
+    """The wire format of a request to `endpoint`; "" for one of none (/v1/models answers
+    both kinds of client, in the shape its headers ask for)."""
+    return next((wire for wire, endpoints in ENDPOINTS.items() if endpoint in endpoints), "")
+
+
+def label(wire_format):
+    return dict(WIRE_FORMATS).get(wire_format, "")

@@ -57,8 +57,8 @@ class GracefulServer(Server):
     def listen_success(self, port):
         if not self.ports:
             self._guard_reads()
-            # The heartbeat and the other instances' asks, on daphne's asyncio loop.
-            asyncio.ensure_future(instances.keep_alive())
+            # The heartbeat and the other instances' asks, on daphne's asyncio loop once it runs.
+            reactor.callWhenRunning(lambda: asyncio.ensure_future(instances.keep_alive()))
         self.ports.append(port)
         super().listen_success(port)
 

@@ -264,8 +264,13 @@ CLAUDE_PROXY_AUTH_CACHE_SECONDS = env.float("CLAUDE_PROXY_AUTH_CACHE_SECONDS", d
 
 # Live activity reaches the admin through channels: in memory, or Redis when REDIS_URL is set.
 if env.str("REDIS_URL", default=""):
+    # redis-py 8 times a socket read out after 5 s by default, which cuts the channel
+    # layer's blocking pop (it waits 5 s itself): a longer read timeout keeps it whole.
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [env.str("REDIS_URL")]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": env.str("REDIS_URL"), "socket_timeout": 30}]},
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -6,7 +6,6 @@ from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timesince
 from django.utils.timezone import localtime
 
 from messages_api.claude.registry import runtimes
@@ -14,8 +13,8 @@ from messages_api.history import ANSWERED_ELSEWHERE
 from messages_api.instances import stop_everywhere
 
 from . import wire_formats
-from .durations import parse_duration
-from .models import ERROR_TYPES, Conversation, RequestLog, StoredResponse, TranscriptEntry
+from .admin_base import LIST_CSS, LIST_PER_PAGE, ReadOnlyAdmin, ago_with_title
+from .models import ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
 
 admin.site.site_header = "claude-max-proxy"
 admin.site.site_title = "claude-max-proxy"
@@ -25,9 +24,6 @@ admin.site.index_title = "Conversations, transcripts and request logs"
 # breadcrumbs and the dashboard lead to the same pages.
 admin.site.enable_nav_sidebar = False
 
-# Lists hold what a person scans for; everything else is on the detail page.
-LIST_PER_PAGE = 50
-LIST_CSS = {"all": ("sessions_admin/proxy_admin.css",)}
 TRANSCRIPT_ROLES = {"elsewhere": "Assistant (answered elsewhere)"}
 
 
@@ -44,21 +40,6 @@ class ActiveFilter(admin.SimpleListFilter):
         if self.value() == "expired":
             return queryset.expired()
         return queryset
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """What the proxy wrote, as it wrote it: nothing is added or edited here, and rows go
-    through the actions (a conversation's clear also ends its CLI process) or the purge
-    commands, never the bare delete."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _transcript_lines(session_id):
@@ -84,21 +65,6 @@ def _readable(block):
     if block.get("type") == "tool_use":
         return f"[tool {block.get('name', '?')}: {json.dumps(block.get('input'), ensure_ascii=False)}]"
     return ""
-
-
-def ago(moment):
-    """"3 minutes ago", as a person reads a time in a list."""
-    if moment is None:
-        return ""
-    seconds = (timezone.now() - moment).total_seconds()
-    if seconds < 60:
-        return f"{max(0, round(seconds))} s ago"
-    return f"{timesince(moment).split(',')[0]} ago"
-
-
-def ago_with_title(moment):
-    """ago(moment), the exact time on hover."""
-    return format_html('<span title="{}">{}</span>', localtime(moment).isoformat(" ", "seconds"), ago(moment))
 
 
 class ConversationFilter(admin.SimpleListFilter):
@@ -339,67 +305,5 @@ def _ms(value):
     return "" if value is None else f"{value} ms"
 
 
-class AgeFilter(admin.SimpleListFilter):
-    """Stored responses older than a span, as purge_sessions --older-than picks them."""
-
-    title = "age"
-    parameter_name = "older_than"
-    SPANS = (("1h", "Older than an hour"), ("24h", "Older than a day"), ("7d", "Older than a week"))
-
-    def lookups(self, request, model_admin):
-        return self.SPANS
-
-    def queryset(self, request, queryset):
-        if self.value() in dict(self.SPANS):
-            return queryset.older_than(timezone.now() - parse_duration(self.value()))
-        return queryset
-
-
-@admin.register(StoredResponse)
-class StoredResponseAdmin(ReadOnlyAdmin):
-    list_display = ("response_id", "conversation", "model", "items", "answer", "stored")
-    list_filter = (AgeFilter, "key_kind")
-    list_per_page = LIST_PER_PAGE
-    search_fields = ("response_id", "key")
-    actions = ("clear_selected",)
-    readonly_fields = ("response_id", "conversation", "key_kind", "key", "scope", "model", "created", "input_items", "output_items")
-
-    class Media:
-        css = LIST_CSS
-
-    def get_queryset(self, request):
-        # The conversation it was part of, while that one is kept (it may be purged first).
-        same_key = Conversation.objects.filter(key_kind=OuterRef("key_kind"), key=OuterRef("key"), scope=OuterRef("scope"))
-        return super().get_queryset(request).annotate(conversation_pk=Subquery(same_key.values("pk")[:1]))
-
-    @admin.display(description="Conversation", ordering="key")
-    def conversation(self, obj):
-        label = f"{obj.key_kind}: {truncatechars(obj.key, 20)}"
-        if obj.conversation_pk is None:
-            return label
-        url = reverse("admin:sessions_admin_conversation_change", args=[obj.conversation_pk])
-        return format_html('<a href="{}" class="stored-response-conversation">{}</a>', url, label)
-
-    @admin.display(description="Items in / out")
-    def items(self, obj):
-        return f"{len(obj.input_items)} / {len(obj.output_items)}"
-
-    @admin.display(description="Answer")
-    def answer(self, obj):
-        """Its output as a person reads it: the text, and which functions it called."""
-        parts = []
-        for item in obj.output_items:
-            if item.get("type") == "message":
-                parts += [part.get("text", "") for part in item.get("content") or [] if part.get("type") == "output_text"]
-            elif item.get("type") == "function_call":
-                parts.append(f"[{item.get('name', '?')}]")
-        return truncatechars(" ".join(parts), 40)
-
-    @admin.display(description="Stored", ordering="created")
-    def stored(self, obj):
-        return ago_with_title(obj.created)
-
-    @admin.action(description="Clear selected stored responses (previous_response_id then finds none)")
-    def clear_selected(self, request, queryset):
-        cleared, _ = queryset.delete()
-        self.message_user(request, f"Cleared {cleared} stored response{'s' if cleared != 1 else ''}.")
+# The other models' admins, each beside what it shows.
+from . import admin_status  # noqa: E402, F401

@@ -130,6 +130,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's pool (psycopg_pool) hands each query a connection already open: the ORM runs
+    # in sync_to_async threads, and a connection per thread opened anew is what the pool
+    # saves. The pool is the persistence, so Django closes (returns) them at once.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "pool": {
+            "min_size": env.int("CLAUDE_PROXY_DB_POOL_MIN", default=2),
+            "max_size": env.int("CLAUDE_PROXY_DB_POOL_MAX", default=20),
+            # A query that waits this long for a free connection fails rather than hangs.
+            "timeout": env.float("CLAUDE_PROXY_DB_POOL_TIMEOUT", default=10.0),
+        },
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,7 +8,7 @@ even the loss of the CLI's own files.
 import threading
 import time
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from claude_agent_sdk import SessionStore, fold_session_summary
 from django.db import transaction
 from django.db.models import Max
@@ -32,61 +32,88 @@ def _where(key):
 
 
 class DjangoSessionStore(SessionStore):
+    """Every call goes through database_sync_to_async, which gives back its thread's
+    connection when it ends: the SDK calls from the CLI process's task, which outlives the
+    request whose thread would otherwise keep a connection (on PostgreSQL, one taken from
+    the pool for good)."""
+
     async def append(self, key, entries):
         if entries:
-            await sync_to_async(self._append)(key, entries)
-
-    def _append(self, key, entries):
-        where, now = _where(key), _write_ms()
-        rows = [TranscriptEntry(**where, uuid=entry.get("uuid") or "", entry=entry, written_ms=now) for entry in entries]
-        with transaction.atomic():
-            TranscriptEntry.objects.bulk_create(rows, ignore_conflicts=True)
-            if not where["subpath"]:  # subagent transcripts stay out of the main summary
-                self._fold_summary(key, entries, now)
-
-    def _fold_summary(self, key, entries, now):
-        row = TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).first()
-        folded = fold_session_summary(row.summary if row else None, key, entries)
-        folded["mtime"] = now
-        TranscriptSummary.objects.update_or_create(
-            project_key=key["project_key"], session_id=key["session_id"], defaults={"summary": folded}
-        )
+            await _append(key, entries)
 
     async def load(self, key):
-        return await sync_to_async(self._load)(key)
-
-    def _load(self, key):
-        entries = list(TranscriptEntry.objects.of(**_where(key)).values_list("entry", flat=True))
-        return entries or None
+        return await _load(key)
 
     async def list_sessions(self, project_key):
-        rows = (
-            TranscriptEntry.objects.filter(project_key=project_key, subpath="")
-            .values("session_id")
-            .annotate(mtime=Max("written_ms"))
-        )
-        return [{"session_id": row["session_id"], "mtime": row["mtime"]} async for row in rows]
+        return await _list_sessions(project_key)
 
     async def list_session_summaries(self, project_key):
-        return [row.summary async for row in TranscriptSummary.objects.filter(project_key=project_key)]
+        return await _list_session_summaries(project_key)
 
     async def delete(self, key):
-        await sync_to_async(self._delete)(key)
-
-    def _delete(self, key):
-        entries = TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
-        with transaction.atomic():
-            if key.get("subpath"):
-                entries.filter(subpath=key["subpath"]).delete()
-                return
-            entries.delete()  # the main transcript takes its subagents with it
-            TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).delete()
+        await _delete(key)
 
     async def list_subkeys(self, key):
-        subpaths = (
-            TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
-            .exclude(subpath="")
-            .values_list("subpath", flat=True)
-            .distinct()
-        )
-        return [subpath async for subpath in subpaths]
+        return await _list_subkeys(key)
+
+
+@database_sync_to_async
+def _append(key, entries):
+    where, now = _where(key), _write_ms()
+    rows = [TranscriptEntry(**where, uuid=entry.get("uuid") or "", entry=entry, written_ms=now) for entry in entries]
+    with transaction.atomic():
+        TranscriptEntry.objects.bulk_create(rows, ignore_conflicts=True)
+        if not where["subpath"]:  # subagent transcripts stay out of the main summary
+            _fold_summary(key, entries, now)
+
+
+def _fold_summary(key, entries, now):
+    row = TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).first()
+    folded = fold_session_summary(row.summary if row else None, key, entries)
+    folded["mtime"] = now
+    TranscriptSummary.objects.update_or_create(
+        project_key=key["project_key"], session_id=key["session_id"], defaults={"summary": folded}
+    )
+
+
+@database_sync_to_async
+def _load(key):
+    entries = list(TranscriptEntry.objects.of(**_where(key)).values_list("entry", flat=True))
+    return entries or None
+
+
+@database_sync_to_async
+def _list_sessions(project_key):
+    rows = (
+        TranscriptEntry.objects.filter(project_key=project_key, subpath="")
+        .values("session_id")
+        .annotate(mtime=Max("written_ms"))
+    )
+    return [{"session_id": row["session_id"], "mtime": row["mtime"]} for row in rows]
+
+
+@database_sync_to_async
+def _list_session_summaries(project_key):
+    return [row.summary for row in TranscriptSummary.objects.filter(project_key=project_key)]
+
+
+@database_sync_to_async
+def _delete(key):
+    entries = TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
+    with transaction.atomic():
+        if key.get("subpath"):
+            entries.filter(subpath=key["subpath"]).delete()
+            return
+        entries.delete()  # the main transcript takes its subagents with it
+        TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).delete()
+
+
+@database_sync_to_async
+def _list_subkeys(key):
+    subpaths = (
+        TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
+        .exclude(subpath="")
+        .values_list("subpath", flat=True)
+        .distinct()
+    )
+    return list(subpaths)

@@ -1,9 +1,11 @@
 """Shared fixtures: the fake Anthropic upstream, the proxy as a real daphne process,
-and the test process's own Django, reading the same SQLite database as the proxy."""
+and the test process's own Django, reading the same database as the proxy: a new SQLite
+file, or with DATABASE_URL a new PostgreSQL database on that server."""
 
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,6 +21,21 @@ from django.db import connection, transaction  # noqa: E402
 
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
 from tests.upstream.server import FakeUpstream  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def run_database():
+    """On PostgreSQL, the run's own database (test_<name>, migrated), which the proxies it
+    starts are pointed at too: each run starts empty, as it does in a new SQLite file."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    given, shared = os.environ["DATABASE_URL"], connection.settings_dict["NAME"]
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    os.environ["DATABASE_URL"] = urlsplit(given)._replace(path=f"/{name}").geturl()
+    yield
+    os.environ["DATABASE_URL"] = given
+    connection.creation.destroy_test_db(shared, verbosity=0)
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +89,12 @@ def own_database():
     many rows other tests left and however old they have grown. Not for a module that
     asks a proxy, which still uses the shared one."""
     shared = connection.settings_dict["NAME"]
+    if connection.vendor == "postgresql":
+        # The pool's connections are to the shared database: with it closed (this thread's
+        # connection given back first, or closing it would open the pool again), the next
+        # connection opens a pool to the module's.
+        connection.close()
+        connection.close_pool()
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     yield
     connection.creation.destroy_test_db(shared, verbosity=0)

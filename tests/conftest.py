@@ -17,6 +17,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
@@ -25,9 +26,10 @@ from tests.upstream.server import FakeUpstream  # noqa: E402
 
 @pytest.fixture(scope="session", autouse=True)
 def run_database():
-    """On PostgreSQL, the run's own database (test_<name>, migrated), which the proxies it
-    starts are pointed at too: each run starts empty, as it does in a new SQLite file."""
+    """The run's database, migrated, new as the run is: the SQLite file in TEST_ROOT, or on
+    PostgreSQL a database of its own (test_<name>) that the proxies it starts use too."""
     if connection.vendor != "postgresql":
+        call_command("migrate", verbosity=0)
         yield
         return
     given, shared = os.environ["DATABASE_URL"], connection.settings_dict["NAME"]

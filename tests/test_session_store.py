@@ -4,7 +4,6 @@ import asyncio
 
 from asgiref.sync import sync_to_async
 from claude_agent_sdk.testing import run_session_store_conformance
-from django.core.management import call_command
 from django.db import connection
 
 from sessions_admin.models import TranscriptEntry, TranscriptSummary
@@ -18,13 +17,10 @@ def _empty_store():
 
 
 def test_it_passes_the_sdk_session_store_conformance_suite():
-    call_command("migrate", verbosity=0)
-
     asyncio.run(run_session_store_conformance(sync_to_async(_empty_store)))
 
 
 def test_it_ignores_an_entry_it_already_has():
-    call_command("migrate", verbosity=0)
     store = _empty_store()
     key = {"project_key": "p", "session_id": "s"}
 
@@ -39,7 +35,6 @@ def test_it_ignores_an_entry_it_already_has():
 def test_it_gives_back_its_connection_after_each_call():
     """The SDK calls it from a CLI process's task, which outlives the request whose thread
     ran it: a connection left open there would never return to the pool."""
-    call_command("migrate", verbosity=0)
     store = _empty_store()
     key = {"project_key": "p", "session_id": "s"}
 

@@ -5,7 +5,6 @@ file, or with DATABASE_URL a new PostgreSQL database on that server."""
 import os
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -20,6 +19,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from tests.helpers import own_postgresql_database  # noqa: E402
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
 from tests.upstream.server import FakeUpstream  # noqa: E402
 
@@ -32,12 +32,8 @@ def run_database():
         call_command("migrate", verbosity=0)
         yield
         return
-    given, shared = os.environ["DATABASE_URL"], connection.settings_dict["NAME"]
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    os.environ["DATABASE_URL"] = urlsplit(given)._replace(path=f"/{name}").geturl()
-    yield
-    os.environ["DATABASE_URL"] = given
-    connection.creation.destroy_test_db(shared, verbosity=0)
+    with own_postgresql_database():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -107,13 +107,18 @@ def wait_for_processes(server, session, condition, timeout=20):
     return processes
 
 
+def database_url(name):
+    """DATABASE_URL, naming the database `name` on the same server."""
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
+
+
 @contextmanager
 def own_postgresql_database():
     """A new database (test_<name>, migrated) on the PostgreSQL server DATABASE_URL names,
     which DATABASE_URL names meanwhile, for the proxies started in it; dropped after."""
     given, shared = os.environ["DATABASE_URL"], connection.settings_dict["NAME"]
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    os.environ["DATABASE_URL"] = urlsplit(given)._replace(path=f"/{name}").geturl()
+    os.environ["DATABASE_URL"] = database_url(name)
     try:
         yield os.environ["DATABASE_URL"]
     finally:

@@ -68,12 +68,14 @@ def _append(key, entries):
 
 
 def _fold_summary(key, entries, now):
-    row = TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).first()
-    folded = fold_session_summary(row.summary if row else None, key, entries)
-    folded["mtime"] = now
-    TranscriptSummary.objects.update_or_create(
-        project_key=key["project_key"], session_id=key["session_id"], defaults={"summary": folded}
+    # The row locked before it is read: two appends at once (a retry the SDK sent after a
+    # timeout, two instances) fold one after the other, the second into the first's.
+    row, created = TranscriptSummary.objects.select_for_update().get_or_create(
+        project_key=key["project_key"], session_id=key["session_id"], defaults={"summary": {}}
     )
+    row.summary = fold_session_summary(None if created else row.summary, key, entries)
+    row.summary["mtime"] = now
+    row.save(update_fields=["summary"])
 
 
 @database_sync_to_async

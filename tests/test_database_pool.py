@@ -1,5 +1,6 @@
-"""On PostgreSQL a proxy answers any number of conversations from a small connection pool:
-no conversation keeps a connection once its turn has ended."""
+"""On PostgreSQL a proxy answers any number of conversations from a small connection pool
+(no conversation keeps a connection once its turn has ended), and goes on answering when
+the server drops its connections (a restart, a failover)."""
 
 import httpx
 import pytest
@@ -28,3 +29,20 @@ def test_it_answers_more_conversations_than_the_pool_has_connections(start_proxy
             history += [assistant(response.json()["content"][0]["text"]), user(f"And turn {turn + 2}?")]
 
     assert len(upstream.message_requests()) == 10
+
+
+def test_it_answers_after_the_server_dropped_its_connections(start_proxy, upstream):
+    proxy = start_proxy()
+
+    def ask(text):
+        return httpx.post(f"{proxy.url}/v1/messages", json=message_body(text, stream=False), timeout=60).status_code
+
+    assert ask("Before") == 200
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+    # Each connection is checked as the pool hands it out: a dropped one is replaced, not used.
+    assert [ask(f"After {n}") for n in range(4)] == [200, 200, 200, 200]

@@ -39,83 +39,70 @@ class DjangoSessionStore(SessionStore):
 
     async def append(self, key, entries):
         if entries:
-            await _append(key, entries)
+            await database_sync_to_async(self._append)(key, entries)
+
+    def _append(self, key, entries):
+        where, now = _where(key), _write_ms()
+        rows = [TranscriptEntry(**where, uuid=entry.get("uuid") or "", entry=entry, written_ms=now) for entry in entries]
+        with transaction.atomic():
+            TranscriptEntry.objects.bulk_create(rows, ignore_conflicts=True)
+            if not where["subpath"]:  # subagent transcripts stay out of the main summary
+                self._fold_summary(key, entries, now)
+
+    def _fold_summary(self, key, entries, now):
+        # The row locked before it is read: two appends at once (a retry the SDK sent after
+        # a timeout, two instances) fold one after the other, the second into the first's.
+        row, created = TranscriptSummary.objects.select_for_update().get_or_create(
+            project_key=key["project_key"], session_id=key["session_id"], defaults={"summary": {}}
+        )
+        row.summary = fold_session_summary(None if created else row.summary, key, entries)
+        row.summary["mtime"] = now
+        row.save(update_fields=["summary"])
 
     async def load(self, key):
-        return await _load(key)
+        return await database_sync_to_async(self._load)(key)
+
+    def _load(self, key):
+        entries = list(TranscriptEntry.objects.of(**_where(key)).values_list("entry", flat=True))
+        return entries or None
 
     async def list_sessions(self, project_key):
-        return await _list_sessions(project_key)
+        return await database_sync_to_async(self._list_sessions)(project_key)
+
+    def _list_sessions(self, project_key):
+        rows = (
+            TranscriptEntry.objects.filter(project_key=project_key, subpath="")
+            .values("session_id")
+            .annotate(mtime=Max("written_ms"))
+        )
+        return [{"session_id": row["session_id"], "mtime": row["mtime"]} for row in rows]
 
     async def list_session_summaries(self, project_key):
-        return await _list_session_summaries(project_key)
+        return await database_sync_to_async(self._list_session_summaries)(project_key)
+
+    def _list_session_summaries(self, project_key):
+        return [row.summary for row in TranscriptSummary.objects.filter(project_key=project_key)]
 
     async def delete(self, key):
-        await _delete(key)
+        await database_sync_to_async(self._delete)(key)
+
+    def _delete(self, key):
+        entries = TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
+        with transaction.atomic():
+            if key.get("subpath"):
+                entries.filter(subpath=key["subpath"]).delete()
+                return
+            entries.delete()  # the main transcript takes its subagents with it
+            TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).delete()
 
     async def list_subkeys(self, key):
-        return await _list_subkeys(key)
+        return await database_sync_to_async(self._list_subkeys)(key)
 
-
-@database_sync_to_async
-def _append(key, entries):
-    where, now = _where(key), _write_ms()
-    rows = [TranscriptEntry(**where, uuid=entry.get("uuid") or "", entry=entry, written_ms=now) for entry in entries]
-    with transaction.atomic():
-        TranscriptEntry.objects.bulk_create(rows, ignore_conflicts=True)
-        if not where["subpath"]:  # subagent transcripts stay out of the main summary
-            _fold_summary(key, entries, now)
-
-
-def _fold_summary(key, entries, now):
-    # The row locked before it is read: two appends at once (a retry the SDK sent after a
-    # timeout, two instances) fold one after the other, the second into the first's.
-    row, created = TranscriptSummary.objects.select_for_update().get_or_create(
-        project_key=key["project_key"], session_id=key["session_id"], defaults={"summary": {}}
-    )
-    row.summary = fold_session_summary(None if created else row.summary, key, entries)
-    row.summary["mtime"] = now
-    row.save(update_fields=["summary"])
-
-
-@database_sync_to_async
-def _load(key):
-    entries = list(TranscriptEntry.objects.of(**_where(key)).values_list("entry", flat=True))
-    return entries or None
-
-
-@database_sync_to_async
-def _list_sessions(project_key):
-    rows = (
-        TranscriptEntry.objects.filter(project_key=project_key, subpath="")
-        .values("session_id")
-        .annotate(mtime=Max("written_ms"))
-    )
-    return [{"session_id": row["session_id"], "mtime": row["mtime"]} for row in rows]
-
-
-@database_sync_to_async
-def _list_session_summaries(project_key):
-    return [row.summary for row in TranscriptSummary.objects.filter(project_key=project_key)]
-
-
-@database_sync_to_async
-def _delete(key):
-    entries = TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
-    with transaction.atomic():
-        if key.get("subpath"):
-            entries.filter(subpath=key["subpath"]).delete()
-            return
-        entries.delete()  # the main transcript takes its subagents with it
-        TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).delete()
-
-
-@database_sync_to_async
-def _list_subkeys(key):
-    subpaths = (
-        TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
-        .exclude(subpath="")
-        .values_list("subpath", flat=True)
-        .distinct()
-    )
-    return list(subpaths)
+    def _list_subkeys(self, key):
+        subpaths = (
+            TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
+            .exclude(subpath="")
+            .values_list("subpath", flat=True)
+            .distinct()
+        )
+        return list(subpaths)

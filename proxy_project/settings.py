@@ -144,6 +144,22 @@ STATIC_URL = "static/"
 # Where the CLI works (its cwd); the server's own cwd when unset.
 CLAUDE_PROXY_WORKDIR = env.str("CLAUDE_PROXY_WORKDIR", default="") or os.getcwd()
 CLAUDE_PROXY_MAX_CONCURRENT = env.int("CLAUDE_PROXY_MAX_CONCURRENT", default=10)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's pool (psycopg_pool) hands out connections already open, each checked first
+    # (one the server dropped, restarting, costs no request), and Django gives them back
+    # at a request's end, as the pool requires (CONN_MAX_AGE 0). A turn holds one until
+    # its answer ends: the rest are for the transcript's writes, the admin, other requests.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "pool": {
+            "min_size": env.int("CLAUDE_PROXY_DB_POOL_MIN", default=2),
+            "max_size": env.int("CLAUDE_PROXY_DB_POOL_MAX", default=CLAUDE_PROXY_MAX_CONCURRENT + 10),
+            # A query that waits this long for a free connection fails rather than hangs.
+            "timeout": env.float("CLAUDE_PROXY_DB_POOL_TIMEOUT", default=10.0),
+        },
+    }
 # The CLI retries failed upstream calls 10 times by default (a 401 took 178 s to surface).
 CLAUDE_PROXY_UPSTREAM_RETRIES = env.int("CLAUDE_PROXY_UPSTREAM_RETRIES", default=2)
 CLAUDE_PROXY_PING_SECONDS = env.float("CLAUDE_PROXY_PING_SECONDS", default=15.0)

@@ -8,7 +8,7 @@ even the loss of the CLI's own files.
 import threading
 import time
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from claude_agent_sdk import SessionStore, fold_session_summary
 from django.db import transaction
 from django.db.models import Max
@@ -32,9 +32,14 @@ def _where(key):
 
 
 class DjangoSessionStore(SessionStore):
+    """Every call goes through database_sync_to_async, which gives back its thread's
+    connection when it ends: the SDK calls from the CLI process's task, which outlives the
+    request whose thread would otherwise keep a connection (on PostgreSQL, one taken from
+    the pool for good)."""
+
     async def append(self, key, entries):
         if entries:
-            await sync_to_async(self._append)(key, entries)
+            await database_sync_to_async(self._append)(key, entries)
 
     def _append(self, key, entries):
         where, now = _where(key), _write_ms()
@@ -45,33 +50,41 @@ class DjangoSessionStore(SessionStore):
                 self._fold_summary(key, entries, now)
 
     def _fold_summary(self, key, entries, now):
-        row = TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).first()
-        folded = fold_session_summary(row.summary if row else None, key, entries)
-        folded["mtime"] = now
-        TranscriptSummary.objects.update_or_create(
-            project_key=key["project_key"], session_id=key["session_id"], defaults={"summary": folded}
+        # The row locked before it is read: two appends at once (a retry the SDK sent after
+        # a timeout, two instances) fold one after the other, the second into the first's.
+        row, created = TranscriptSummary.objects.select_for_update().get_or_create(
+            project_key=key["project_key"], session_id=key["session_id"], defaults={"summary": {}}
         )
+        row.summary = fold_session_summary(None if created else row.summary, key, entries)
+        row.summary["mtime"] = now
+        row.save(update_fields=["summary"])
 
     async def load(self, key):
-        return await sync_to_async(self._load)(key)
+        return await database_sync_to_async(self._load)(key)
 
     def _load(self, key):
         entries = list(TranscriptEntry.objects.of(**_where(key)).values_list("entry", flat=True))
         return entries or None
 
     async def list_sessions(self, project_key):
+        return await database_sync_to_async(self._list_sessions)(project_key)
+
+    def _list_sessions(self, project_key):
         rows = (
             TranscriptEntry.objects.filter(project_key=project_key, subpath="")
             .values("session_id")
             .annotate(mtime=Max("written_ms"))
         )
-        return [{"session_id": row["session_id"], "mtime": row["mtime"]} async for row in rows]
+        return [{"session_id": row["session_id"], "mtime": row["mtime"]} for row in rows]
 
     async def list_session_summaries(self, project_key):
-        return [row.summary async for row in TranscriptSummary.objects.filter(project_key=project_key)]
+        return await database_sync_to_async(self._list_session_summaries)(project_key)
+
+    def _list_session_summaries(self, project_key):
+        return [row.summary for row in TranscriptSummary.objects.filter(project_key=project_key)]
 
     async def delete(self, key):
-        await sync_to_async(self._delete)(key)
+        await database_sync_to_async(self._delete)(key)
 
     def _delete(self, key):
         entries = TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
@@ -83,10 +96,13 @@ class DjangoSessionStore(SessionStore):
             TranscriptSummary.objects.filter(project_key=key["project_key"], session_id=key["session_id"]).delete()
 
     async def list_subkeys(self, key):
+        return await database_sync_to_async(self._list_subkeys)(key)
+
+    def _list_subkeys(self, key):
         subpaths = (
             TranscriptEntry.objects.filter(project_key=key["project_key"], session_id=key["session_id"])
             .exclude(subpath="")
             .values_list("subpath", flat=True)
             .distinct()
         )
-        return [subpath async for subpath in subpaths]
+        return list(subpaths)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "admin"
@@ -50,6 +51,10 @@ def page(proxy, monkeypatch):
         page.wait_for_selector("#live-activity-link")
         yield page
         browser.close()
+        # While Playwright's loop runs, Django keeps the test's connection apart from the
+        # thread's own: given back here, or it is never closed (and on PostgreSQL the
+        # run's database cannot be dropped).
+        connection.close()
 
 
 def shot(page, name):

@@ -1,5 +1,6 @@
 """Shared fixtures: the fake Anthropic upstream, the proxy as a real daphne process,
-and the test process's own Django, reading the same SQLite database as the proxy."""
+and the test process's own Django, reading the same database as the proxy: a new SQLite
+file, or with DATABASE_URL a new PostgreSQL database on that server."""
 
 import json
 import os
@@ -16,15 +17,27 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from sessions_admin.models import StoredResponse  # noqa: E402
-
-from sessions_admin.models import UsageWindow  # noqa: E402
+from sessions_admin.models import StoredResponse, UsageWindow  # noqa: E402
+from tests.helpers import own_postgresql_database  # noqa: E402
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
 from tests.subscription import LOGIN  # noqa: E402
 from tests.upstream.server import FakeUpstream  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def run_database():
+    """The run's database, migrated, new as the run is: the SQLite file in TEST_ROOT, or on
+    PostgreSQL a database of its own (test_<name>) that the proxies it starts use too."""
+    if connection.vendor != "postgresql":
+        call_command("migrate", verbosity=0)
+        yield
+        return
+    with own_postgresql_database():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +126,12 @@ def own_database():
     many rows other tests left and however old they have grown. Not for a module that
     asks a proxy, which still uses the shared one."""
     shared = connection.settings_dict["NAME"]
+    if connection.vendor == "postgresql":
+        # The pool's connections are to the shared database: with it closed (this thread's
+        # connection given back first, or closing it would open the pool again), the next
+        # connection opens a pool to the module's.
+        connection.close()
+        connection.close_pool()
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     yield
     connection.creation.destroy_test_db(shared, verbosity=0)

@@ -2,10 +2,14 @@
 
 import hashlib
 import json
+import os
 import time
+from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import httpx
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from websockets.sync.client import connect
 
@@ -101,3 +105,22 @@ def wait_for_processes(server, session, condition, timeout=20):
         assert time.monotonic() < deadline, f"timed out; the processes: {processes}"
         time.sleep(0.05)
     return processes
+
+
+def database_url(name):
+    """DATABASE_URL, naming the database `name` on the same server."""
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
+
+
+@contextmanager
+def own_postgresql_database():
+    """A new database (test_<name>, migrated) on the PostgreSQL server DATABASE_URL names,
+    which DATABASE_URL names meanwhile, for the proxies started in it; dropped after."""
+    given, shared = os.environ["DATABASE_URL"], connection.settings_dict["NAME"]
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    os.environ["DATABASE_URL"] = database_url(name)
+    try:
+        yield os.environ["DATABASE_URL"]
+    finally:
+        os.environ["DATABASE_URL"] = given
+        connection.creation.destroy_test_db(shared, verbosity=0)

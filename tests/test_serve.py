@@ -48,6 +48,17 @@ def test_it_refuses_to_call_itself_through_anthropic_base_url(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_it_refuses_a_database_it_cannot_reach_saying_why(tmp_path):
+    url = f"postgres://nobody@127.0.0.1:{free_port()}/claude_proxy"
+
+    result = serve("--port", str(free_port()), env={"DATABASE_URL": url}, data_dir=tmp_path)
+
+    assert result.returncode == 1
+    assert "Cannot use the database (postgresql, from DATABASE_URL): connection failed:" in result.stderr
+    assert "Connection refused" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_it_warns_that_an_api_key_bills_the_key_and_serves_anyway(cli_env, tmp_path):
     server = ProxyServer({**cli_env, "ANTHROPIC_API_KEY": "sk-ant-real-looking"}, tmp_path / "data").start()
     try:

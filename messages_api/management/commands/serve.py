@@ -6,13 +6,17 @@ import os
 import secrets
 import socket
 import sys
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError, connection
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"}
+# The key of PostgreSQL's advisory lock that instances take to migrate one at a time.
+MIGRATION_LOCK = 0x436C6D78  # "Clmx"
 
 
 def points_at(base_url, host, port):
@@ -39,6 +43,30 @@ def port_is_free(host, port):
                 raise CommandError(f"Port {port} needs root on {host}: choose one above 1023 with --port.") from None
             raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror}. Is --host an address of this machine?") from None
     return True
+
+
+def reach_database():
+    """PostgreSQL is asked once outside the pool, which would retry until its timeout and
+    then say only that: an unreachable server is said at once, in libpq's words."""
+    if connection.vendor == "postgresql":
+        with connection.wrap_database_errors:
+            connection.Database.connect(**{"connect_timeout": 10, **connection.get_connection_params()}).close()
+
+
+@contextmanager
+def migrating_alone():
+    """On PostgreSQL, one instance at a time: instances started together on a new database
+    would each create the same tables (and the same admin user)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
 
 
 def port_number(text):
@@ -98,9 +126,15 @@ class Command(BaseCommand):
                 f"Port {port} is already in use on {host}. Is the proxy already running? "
                 f"Choose another port with --port {port + 1} or CLAUDE_PROXY_PORT={port + 1}."
             )
-        call_command("migrate", interactive=False, verbosity=0)
+        try:
+            reach_database()
+            with migrating_alone():
+                call_command("migrate", interactive=False, verbosity=0)
+                self._ensure_admin(host, port)
+        except OperationalError as error:
+            first_line = str(error).strip().splitlines()[0]
+            raise CommandError(f"Cannot use the database ({connection.vendor}, from DATABASE_URL): {first_line}") from None
         settings.CLAUDE_PROXY_PORT = port  # this instance's name, unless CLAUDE_PROXY_INSTANCE gives one
-        self._ensure_admin(host, port)
         self._serve(host, port)
 
     def _ensure_admin(self, host, port):

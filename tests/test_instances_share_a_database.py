@@ -1,6 +1,6 @@
-"""Two instances on one database (the suite's: SQLite, or PostgreSQL in CI's second pass; tests/test_several_instances.py
-runs them on PostgreSQL behind nginx): a conversation that moves is carried on, never
-forked, and never answered by two instances at once. Each instance has a home of its own,
+"""Two instances on one database (the suite's: SQLite, or PostgreSQL in CI's second pass;
+tests/test_several_instances.py adds Redis and nginx): a conversation that moves is
+carried on, never forked, and never answered by two instances at once. Each instance has a home of its own,
 so what it knows of another's turns comes from the database alone."""
 
 import os

@@ -28,6 +28,7 @@ from . import PING_BYTES, bad, event_stream, request_body, timed_events, turn_he
 from .anthropic import frame  # the same SSE framing: event: TYPE, data: JSON
 from .responses_events import ResponseEvents, error_code, response_of, response_shell
 from .responses_input import NameTable, conversation_name, translate
+from .responses_reasoning import asked
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -93,13 +94,13 @@ def error_response(error):
 
 async def respond(ask, turn):
     """The answer: Responses SSE events as they come, or the whole response as JSON."""
-    events = ResponseEvents(response_shell(ask.body), ask.names)
+    events = ResponseEvents(response_shell(ask.body), ask.names, asked(ask.body))
     if ask.params.stream:
         return event_stream(_sse(ask, turn, events), turn, codex_headers)
     async for item in timed_events(ask, turn):
         if item is not PING:
             events.feed(item)
-    await _store(ask, events.response)
+    await _store(ask, events)
     return JsonResponse(events.response, headers=turn_headers(turn, codex_headers))
 
 
@@ -123,19 +124,20 @@ async def _sse(ask, turn, events):
                 continue
             for event in out:
                 yield frame(event)
-        await _store(ask, events.response)  # usable as previous_response_id once the client hears of it
+        await _store(ask, events)  # usable as previous_response_id once the client hears of it
     except ApiError as error:
         ending = events.fail(error)  # in place of an ending held back, if there is one
     for event in ending:
         yield frame(event)
 
 
-async def _store(ask, response):
+async def _store(ask, events):
     """Keep a response the client may continue with previous_response_id."""
     if ask.body.get("store") is False:
         return
     kind, key, scope = ask.key
+    response = events.response
     await StoredResponse.objects.acreate(
         response_id=response["id"], key_kind=kind, key=key, scope=scope, model=response["model"],
-        input_items=ask.items, output_items=response["output"],
+        input_items=ask.items, output_items=events.kept_output,
     )  # fmt: skip

@@ -21,6 +21,7 @@ from ..json_body import first_error
 from ..schemas import MessagesRequest
 from . import DATA_URL, bad, url_source
 from .responses_params import NameTable, check_fields, effort, kind_of, mapped_name, required_string, tool_choice, tools
+from .responses_reasoning import thinking
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -188,6 +189,7 @@ def translate(body, earlier=()):
         "tools": anthropic_tools,
         "tool_choice": tool_choice(body, anthropic_tools),
         "output_config": {"effort": level} if (level := effort(body)) else None,
+        "thinking": thinking(body),
     }
     try:
         params = MessagesRequest.model_validate({key: value for key, value in data.items() if value is not None})

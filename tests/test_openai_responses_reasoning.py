@@ -10,9 +10,18 @@ import openai
 import pytest
 
 from messages_api.wire.responses_reasoning import SEALED
+from sessions_admin.lineage import message_hash
+from sessions_admin.models import Conversation, StoredResponse
 from tests.helpers import logged, sse_events
 from tests.upstream import replies
 
+pytestmark = pytest.mark.usefixtures("stored_responses")  # tests/conftest.py
+
+EXEC = {
+    "type": "function",
+    "name": "exec_command",
+    "parameters": {"type": "object", "properties": {"cmd": {"type": "string"}}, "required": ["cmd"]},
+}
 # What Codex CLI 0.169.0 asks for (tests/fixtures/codex-0.169.0/).
 CODEX_REASONING = {"reasoning": {"effort": "medium", "summary": "auto"}, "include": ["reasoning.encrypted_content"]}
 SUMMARY_EVENTS = [
@@ -36,6 +45,13 @@ def _create(proxy, stream=False, **fields):
         events = list(raw.parse())
         return events[-1].response, events, logged(raw.headers["x-request-id"])
     return raw.parse(), None, logged(raw.headers["x-request-id"])
+
+
+def _as_codex_echoes(response):
+    """The output as Codex sends it back: a reasoning item without its id (Codex keeps
+    none), the others as they came."""
+    items = [item.model_dump(exclude_none=True) for item in response.output]
+    return [{k: v for k, v in item.items() if k != "id"} if item["type"] == "reasoning" else item for item in items]
 
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
@@ -105,3 +121,73 @@ def test_it_streams_reasoning_events_as_sse_bytes(proxy, upstream):
     assert f"event: {delta['type']}\ndata: {json.dumps(delta, separators=(',', ':'))}\n\n".encode() in raw.content
     done = [data for name, data in sse_events(raw.content) if name == "response.output_item.done"][0]
     assert done["item"] == {"id": item_id, "type": "reasoning", "summary": [{"type": "summary_text", "text": "Hmm."}]}
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+def test_it_takes_its_reasoning_back_and_goes_on_with_the_live_cli(proxy, upstream, stream):
+    upstream.enqueue(
+        replies.thinking_then_tool_use("I should list the files.", "mcp__client__exec_command", {"cmd": "ls"},
+                                       tool_id=f"toolu_think_{stream}", signature="c2lnLTE="),
+        replies.text("One file: a.txt."),
+        replies.text("It is a text file."),
+    )  # fmt: skip
+    session = {"session-id": f"responses-reasoning-{stream}"}
+    question = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "What is here?"}]}]
+
+    def ask(items):
+        return _create(proxy, stream=stream, input=items, tools=[EXEC], store=False, extra_headers=session, **CODEX_REASONING)
+
+    first, _, first_row = ask(question)
+    assert [item.type for item in first.output] == ["reasoning", "function_call"]
+    result = {"type": "function_call_output", "call_id": f"toolu_think_{stream}", "output": "a.txt"}
+    history = [*question, *_as_codex_echoes(first), result]
+    second, _, second_row = ask(history)
+    third, _, third_row = ask([*history, *_as_codex_echoes(second), {"role": "user", "content": "What kind?"}])
+
+    assert (second.output_text, third.output_text) == ("One file: a.txt.", "It is a text file.")
+    calls = upstream.message_requests()
+    assert len(calls) == 3  # one upstream call per request: the same live CLI each time
+    assert calls[1].tool_results() == [(f"toolu_think_{stream}", "a.txt", False)]
+    # Claude's own turn, as the CLI holds it: its thinking with the signature Claude gave.
+    [answered] = [message for message in calls[1].body["messages"] if message["role"] == "assistant"]
+    assert answered["content"][0] == {"type": "thinking", "thinking": "I should list the files.", "signature": "c2lnLTE="}
+    assert [row.lineage for row in (first_row, second_row, third_row)] == ["new", "continuation", "continuation"]
+    assert len({row.claude_session_id for row in (first_row, second_row, third_row)}) == 1
+    conversation = Conversation.objects.get(key=session["session-id"])
+    assert (conversation.claude_session_id, conversation.message_count) == (first_row.claude_session_id, 5)
+    thought = {"type": "thinking", "thinking": "I should list the files."}
+    call = {"type": "tool_use", "id": f"toolu_think_{stream}", "name": "exec_command", "input": {"cmd": "ls"}}
+    assert conversation.message_hashes[1] == message_hash({"role": "assistant", "content": [thought, call]})
+
+
+def test_it_keeps_the_thinking_of_a_stored_response_the_client_did_not_see_sealed(proxy, upstream):
+    upstream.enqueue(replies.thinking_then_text("Ada is a name.", "Hello Ada."), replies.text("You are Ada."))
+    asked = {"reasoning": {"summary": "auto"}}
+
+    first, _, _ = _create(proxy, input="My name is Ada.", **asked)
+    second, _, row = _create(proxy, input="Who am I?", previous_response_id=first.id, **asked)
+
+    assert first.output[0].encrypted_content is None  # not included: not shown
+    stored = StoredResponse.objects.get(response_id=first.id).output_items[0]
+    assert stored["encrypted_content"].startswith(SEALED) and stored["summary"][0]["text"] == "Ada is a name."
+    assert second.output_text == "You are Ada."
+    assert (len(upstream.message_requests()), row.lineage) == (2, "continuation")
+    answer = [{"type": "thinking", "thinking": "Ada is a name."}, {"type": "text", "text": "Hello Ada."}]
+    held = Conversation.objects.get(claude_session_id=row.claude_session_id).message_hashes
+    assert held[1] == message_hash({"role": "assistant", "content": answer})
+
+
+def test_it_refuses_encrypted_content_of_its_own_that_it_cannot_read(proxy, upstream):
+    broken = {"type": "reasoning", "summary": [], "encrypted_content": f"{SEALED}bm90IHppcA"}
+
+    with pytest.raises(openai.BadRequestError) as raised:
+        _client(proxy).responses.create(model="gpt-5", input=[{"role": "user", "content": "Hi"}, broken])
+
+    error = raised.value
+    assert error.body == {
+        "message": "input[1].encrypted_content: is not the encrypted_content of a reasoning item this server gave",
+        "type": "invalid_request_error",
+        "param": "input[1].encrypted_content",
+        "code": None,
+    }
+    assert upstream.message_requests() == []

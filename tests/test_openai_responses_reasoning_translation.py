@@ -191,6 +191,88 @@ def test_it_fails_with_an_open_reasoning_item_as_incomplete():
     STREAM_EVENT.validate_python(failed)
 
 
+# --- a reasoning item sent back -> the thinking block again ------------------------------
+
+
+def user(text):
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def said(text):
+    return {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": text, "annotations": []}]}
+
+
+def reasoning(encrypted_content=None, **fields):
+    item = {"type": "reasoning", "summary": [{"type": "summary_text", "text": "Six times seven."}], **fields}
+    return {**item, "encrypted_content": encrypted_content} if encrypted_content is not None else item
+
+
+CALL = {"type": "function_call", "call_id": "toolu_1", "name": "exec_command", "arguments": '{"cmd": "ls"}'}
+TOOL_USE = {"type": "tool_use", "id": "toolu_1", "name": "exec_command", "input": {"cmd": "ls"}}
+
+SENT_BACK = [
+    (
+        "ours, before the answer's text: the thinking block first in its message",
+        [user("6*7?"), reasoning(sealed(THOUGHT), id="rs_1_0"), said("42"), user("Sure?")],
+        [{"role": "user", "content": [{"type": "text", "text": "6*7?"}]},
+         {"role": "assistant", "content": [THOUGHT, {"type": "text", "text": "42"}]},
+         {"role": "user", "content": [{"type": "text", "text": "Sure?"}]}],
+    ),
+    (
+        "ours without its id (Codex keeps none), before a call",
+        [user("ls"), reasoning(sealed(THOUGHT)), CALL, {"type": "function_call_output", "call_id": "toolu_1", "output": "a"}],
+        [{"role": "user", "content": [{"type": "text", "text": "ls"}]},
+         {"role": "assistant", "content": [THOUGHT, TOOL_USE]},
+         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "a"}], "is_error": False}]}],
+    ),
+    (
+        "ours, redacted",
+        [user("6*7?"), reasoning(sealed(REDACTED)), said("42"), user("Sure?")],
+        [{"role": "user", "content": [{"type": "text", "text": "6*7?"}]},
+         {"role": "assistant", "content": [REDACTED, {"type": "text", "text": "42"}]},
+         {"role": "user", "content": [{"type": "text", "text": "Sure?"}]}],
+    ),
+    (
+        "another model's encrypted reasoning, and a summary alone: left out",
+        [user("6*7?"), reasoning("gAAAAABoZ2x1"), reasoning(id="rs_elsewhere"), said("42"), user("Sure?")],
+        [{"role": "user", "content": [{"type": "text", "text": "6*7?"}]},
+         {"role": "assistant", "content": [{"type": "text", "text": "42"}]},
+         {"role": "user", "content": [{"type": "text", "text": "Sure?"}]}],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("items", "expected"), [case[1:] for case in SENT_BACK], ids=[case[0] for case in SENT_BACK])
+def test_it_gives_claude_back_the_thinking_block_of_its_own_reasoning_item(items, expected):
+    messages = translate({"model": "gpt-5", "input": items}).params.messages
+
+    assert [message.model_dump(exclude_none=True) for message in messages] == expected
+
+
+def test_it_sends_back_the_block_its_answer_came_from():
+    events, _ = play([*thinking_block(0, THOUGHT, "Six times", " seven."), *text_block(1, "42"), *ENDING], **SUMMARY_AND_SEALED)
+
+    history = [user("6*7?"), *json.loads(json.dumps(events.response["output"])), user("Sure?")]
+    [_, answer, _] = translate({"model": "gpt-5", "input": history}).params.messages
+
+    assert answer.model_dump(exclude_none=True)["content"] == [THOUGHT, {"type": "text", "text": "42"}]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [f"{SEALED}!!!", f"{SEALED}bm90IHppcA", sealed({"type": "text", "text": "not thinking"}), sealed({"type": "thinking", "thinking": 5}),
+     sealed(["thinking"])],
+    ids=["not-base64", "not-compressed", "not-thinking", "thinking-not-text", "not-a-block"],
+)  # fmt: skip
+def test_it_refuses_encrypted_content_of_its_own_it_cannot_read(content):
+    with pytest.raises(ApiError) as raised:
+        translate({"model": "gpt-5", "input": [user("Hi"), reasoning(content)]})
+
+    error = raised.value
+    assert (error.status, error.param) == (400, "input[1].encrypted_content")
+    assert error.message == "input[1].encrypted_content: is not the encrypted_content of a reasoning item this server gave"
+
+
 @given(st.text(), st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="))
 def test_it_opens_every_block_it_sealed(thought, signature):
     block = {"type": "thinking", "thinking": thought, "signature": signature}

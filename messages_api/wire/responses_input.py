@@ -7,8 +7,10 @@ id is its `call_id`; a `function_call_output` a user `tool_result` for that id.
 Neighbouring items of one role make one message (an assistant's text and the calls
 after it are one answer). `instructions` and the developer/system messages before the
 first turn are the system prompt; a later one is a `role: "system"` message in place.
-`reasoning` items are left out: another model's encrypted reasoning means nothing to
-Claude. Parameters and tools: responses_params. A bad item is a 400 naming its field.
+A `reasoning` item the proxy gave is Claude's thinking block again, first in its
+assistant message (responses_reasoning); another model's reasoning means nothing to
+Claude and is left out. Parameters and tools: responses_params. A bad item is a 400
+naming its field.
 """
 
 import json
@@ -21,7 +23,7 @@ from ..json_body import first_error
 from ..schemas import MessagesRequest
 from . import DATA_URL, bad, url_source
 from .responses_params import NameTable, check_fields, effort, kind_of, mapped_name, required_string, tool_choice, tools
-from .responses_reasoning import thinking
+from .responses_reasoning import opened, thinking
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -159,7 +161,9 @@ def turns(items):
             blocks = content_blocks("" if output is None else output, f"{param}.output")
             add("user", [{**result, "content": blocks}])
         elif kind == "reasoning":
-            continue  # another model's reasoning: nothing Claude can read
+            # Claude's own thinking when the proxy gave the item; another model's is nothing Claude can read.
+            if block := opened(item, param):
+                add("assistant", [block])
         elif isinstance(kind, str):
             log.debug("input item of type %r left out", kind)
         else:

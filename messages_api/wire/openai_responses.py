@@ -26,14 +26,12 @@ from ..json_body import json_object
 from ..usage import codex_headers
 from . import PING_BYTES, bad, event_stream, request_body, timed_events, turn_headers
 from .anthropic import frame  # the same SSE framing: event: TYPE, data: JSON
-from .responses_events import ResponseEvents, error_code, response_of, response_shell
+from .openai_errors import error_response  # noqa: F401 (the view's wire.error_response)
+from .responses_events import ResponseEvents, response_of, response_shell
 from .responses_input import NameTable, conversation_name, translate
 from .responses_reasoning import asked
 
 log = logging.getLogger("claude_proxy.wire")
-
-# OpenAI's error `type` for the proxy's (Anthropic's) error types; the rest keep theirs.
-ERROR_TYPES = {"billing_error": "insufficient_quota", "api_error": "server_error", "overloaded_error": "server_error"}
 
 
 @dataclass
@@ -79,17 +77,6 @@ async def _referenced(items):
                 raise bad(f"input[{index}].id", f"Item with id '{item_id}' not found.")
         resolved.append(item)
     return resolved
-
-
-def error_response(error):
-    """An ApiError in OpenAI's envelope: {"error": {message, type, param, code}}."""
-    envelope = {
-        "message": error.message,
-        "type": ERROR_TYPES.get(error.error_type, error.error_type),
-        "param": getattr(error, "param", None),
-        "code": error_code(error),
-    }
-    return JsonResponse({"error": envelope}, status=error.status)
 
 
 async def respond(ask, turn):

@@ -11,16 +11,16 @@ the CLI waits on; a thinking block, when the request asked for reasoning output,
 """
 
 import copy
-import re
 import time
 import uuid
 
+from .openai_errors import error_object
 from .responses_reasoning import ReasoningOutput, sealed
 
 # Anthropic stop reasons that leave a response incomplete, and why (OpenAI's words).
 INCOMPLETE = {"max_tokens": "max_output_tokens", "refusal": "content_filter"}
 THINKING_BLOCKS = ("thinking", "redacted_thinking")
-CONTEXT_TOO_LONG = re.compile(r"prompt is too long|context (length|window)|too many tokens|input is too long", re.I)
+FAILURE_CODES = ("rate_limit_exceeded", "insufficient_quota", "context_length_exceeded")
 
 
 def new_id(prefix):
@@ -55,20 +55,11 @@ def usage(anthropic):
     }
 
 
-def error_code(error):
-    """OpenAI's error code for an ApiError, in the words Codex acts on, or None."""
-    if error.status == 429:
-        return "rate_limit_exceeded"
-    if error.status == 402:
-        return "insufficient_quota"
-    if error.status == 400 and CONTEXT_TOO_LONG.search(error.message):
-        return "context_length_exceeded"
-    return None
-
-
 def failure_code(error):
-    """response.failed's error.code for an ApiError."""
-    return error_code(error) or "server_error"
+    """response.failed's error.code for an ApiError: OpenAI's code (openai_errors) when it
+    is one of the three Codex acts on, else server_error."""
+    code = error_object(error)["code"]
+    return code if code in FAILURE_CODES else "server_error"
 
 
 def response_shell(body, response_id=None, created_at=None):

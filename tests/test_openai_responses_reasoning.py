@@ -13,15 +13,11 @@ from messages_api.wire.responses_reasoning import SEALED
 from sessions_admin.lineage import message_hash
 from sessions_admin.models import Conversation, StoredResponse
 from tests.helpers import logged, sse_events
+from tests.openai_helpers import EXEC_COMMAND, client
 from tests.upstream import replies
 
 pytestmark = pytest.mark.usefixtures("stored_responses")  # tests/conftest.py
 
-EXEC = {
-    "type": "function",
-    "name": "exec_command",
-    "parameters": {"type": "object", "properties": {"cmd": {"type": "string"}}, "required": ["cmd"]},
-}
 # What Codex CLI 0.169.0 asks for (tests/fixtures/codex-0.169.0/).
 CODEX_REASONING = {"reasoning": {"effort": "medium", "summary": "auto"}, "include": ["reasoning.encrypted_content"]}
 SUMMARY_EVENTS = [
@@ -34,13 +30,9 @@ SUMMARY_EVENTS = [
 ]
 
 
-def _client(proxy):
-    return openai.OpenAI(base_url=f"{proxy.url}/v1", api_key="dummy", max_retries=0)
-
-
 def _create(proxy, stream=False, **fields):
     """(the Response, its events or None, the request's log row), through the official client."""
-    raw = _client(proxy).responses.with_raw_response.create(model="gpt-5", stream=stream, **fields)
+    raw = client(proxy).responses.with_raw_response.create(model="gpt-5", stream=stream, **fields)
     if stream:
         events = list(raw.parse())
         return events[-1].response, events, logged(raw.headers["x-request-id"])
@@ -135,7 +127,7 @@ def test_it_takes_its_reasoning_back_and_goes_on_with_the_live_cli(proxy, upstre
     question = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "What is here?"}]}]
 
     def ask(items):
-        return _create(proxy, stream=stream, input=items, tools=[EXEC], store=False, extra_headers=session, **CODEX_REASONING)
+        return _create(proxy, stream=stream, input=items, tools=[EXEC_COMMAND], store=False, extra_headers=session, **CODEX_REASONING)
 
     first, _, first_row = ask(question)
     assert [item.type for item in first.output] == ["reasoning", "function_call"]
@@ -181,7 +173,7 @@ def test_it_refuses_encrypted_content_of_its_own_that_it_cannot_read(proxy, upst
     broken = {"type": "reasoning", "summary": [], "encrypted_content": f"{SEALED}bm90IHppcA"}
 
     with pytest.raises(openai.BadRequestError) as raised:
-        _client(proxy).responses.create(model="gpt-5", input=[{"role": "user", "content": "Hi"}, broken])
+        client(proxy).responses.create(model="gpt-5", input=[{"role": "user", "content": "Hi"}, broken])
 
     error = raised.value
     assert error.body == {

@@ -16,6 +16,14 @@ GLOB = {
     "function": {"name": "glob", "description": "Find files", "parameters": {"type": "object", "properties": {"pattern": {"type": "string"}}}},
 }
 
+# Codex's exec_command, as a Responses API function tool.
+EXEC_COMMAND = {
+    "type": "function",
+    "name": "exec_command",
+    "description": "Runs a command",
+    "parameters": {"type": "object", "properties": {"cmd": {"type": "string"}}, "required": ["cmd"]},
+}
+
 
 def client(proxy):
     return openai.OpenAI(base_url=f"{proxy.url}/v1", api_key="dummy", max_retries=0)

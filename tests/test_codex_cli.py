@@ -11,7 +11,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from sessions_admin.models import RequestLog
+from sessions_admin.lineage import message_hash
+from sessions_admin.models import Conversation, RequestLog
 from tests.proxy_server import REPO
 from tests.upstream import replies
 
@@ -140,3 +141,25 @@ def test_it_continues_codexs_resumed_session_on_the_same_claude_session(codex, u
     # Codex sent the answer back as it got it: the conversation went on, not started over.
     rows = _codex_rows(since, 2)
     assert _row(rows, "continuation").claude_session_id == calls[0].headers.get("X-Claude-Code-Session-Id")
+
+
+def test_it_gives_codex_claudes_thinking_and_goes_on_with_what_codex_sends_back(codex, upstream):
+    upstream.enqueue(
+        replies.thinking_then_tool_use("Run it first.", "mcp__client__exec_command", {"cmd": "echo thought"}, tool_id="toolu_think1"),
+        replies.text("It printed thought."),
+    )
+    since = timezone.now()
+
+    ran = codex("think, then run it")
+
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "It printed thought."
+    calls = upstream.message_requests()
+    assert len(calls) == 2  # the reasoning item Codex sent back with its output kept the live CLI's turn
+    assert calls[0].body["thinking"] == {"type": "adaptive", "display": "summarized"}  # Codex asks for reasoning
+    assert calls[1].tool_results()[0][0] == "toolu_think1"
+    continued = _row(_codex_rows(since, 2), "continuation")
+    # Codex's history, as translated, holds Claude's thinking where Claude gave it.
+    held = Conversation.objects.get(claude_session_id=continued.claude_session_id).message_hashes
+    call = {"type": "tool_use", "id": "toolu_think1", "name": "exec_command", "input": {"cmd": "echo thought"}}
+    assert message_hash({"role": "assistant", "content": [{"type": "thinking", "thinking": "Run it first."}, call]}) in held

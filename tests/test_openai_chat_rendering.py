@@ -1,10 +1,9 @@
 """The engine's answers in OpenAI Chat Completions shapes, as data: finish reasons, usage,
-a whole completion, the chunk sequences of a text and a tool-call answer, error envelopes."""
+a whole completion, the chunk sequences of a text and a tool-call answer (errors: test_openai_errors)."""
 
 import pytest
 
-from messages_api.errors import ApiError
-from messages_api.wire.openai_chat_render import Chunks, completion, error_envelope, finish_reason, usage
+from messages_api.wire.openai_chat_render import Chunks, completion, finish_reason, usage
 from tests.upstream import replies
 
 
@@ -99,23 +98,3 @@ def test_it_streams_tool_calls_by_their_index_among_the_calls():
         ({"tool_calls": [{"index": 1, "function": {"arguments": ' "*"}'}}]}, None),
         ({}, "tool_calls"),
     ]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("error", "status", "envelope"),
-    [
-        (ApiError(400, "invalid_request_error", "messages.0.role: bad"), 400,
-         {"message": "messages.0.role: bad", "type": "invalid_request_error", "param": "messages.0.role", "code": None}),
-        (ApiError(400, "invalid_request_error", "The request body is not valid JSON: x"), 400,
-         {"message": "The request body is not valid JSON: x", "type": "invalid_request_error", "param": None, "code": None}),
-        (ApiError(401, "authentication_error", "log in"), 401, {"message": "log in", "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}),
-        (ApiError(402, "billing_error", "pay"), 402, {"message": "pay", "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}),
-        (ApiError(429, "rate_limit_error", "wait"), 429, {"message": "wait", "type": "requests", "param": None, "code": "rate_limit_exceeded"}),
-        (ApiError(529, "overloaded_error", "busy"), 529, {"message": "busy", "type": "server_error", "param": None, "code": "overloaded"}),
-        (ApiError(502, "api_error", "broke"), 502, {"message": "broke", "type": "server_error", "param": None, "code": None}),
-        (ApiError(504, "timeout_error", "slow"), 504, {"message": "slow", "type": "server_error", "param": None, "code": "timeout"}),
-    ],
-)  # fmt: skip
-def test_it_gives_errors_in_openai_envelope(error, status, envelope):
-    assert error.status == status
-    assert error_envelope(error) == {"error": envelope}

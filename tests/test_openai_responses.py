@@ -11,16 +11,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from sessions_admin.models import Conversation, StoredResponse
 from tests.helpers import logged
+from tests.openai_helpers import EXEC_COMMAND
 from tests.upstream import replies
 
 pytestmark = pytest.mark.usefixtures("stored_responses")  # tests/conftest.py
 
-EXEC = {
-    "type": "function",
-    "name": "exec_command",
-    "description": "Runs a command",
-    "parameters": {"type": "object", "properties": {"cmd": {"type": "string"}}, "required": ["cmd"]},
-}
 AGENTS = {
     "type": "namespace",
     "name": "multi_agent_v1",
@@ -114,9 +109,9 @@ def test_it_returns_a_function_call_and_sends_its_output_to_the_model_in_one_cal
 
     def ask(items):
         if stream:
-            events, row = _stream(proxy, model="gpt-5", input=items, tools=[EXEC], extra_headers=session)
+            events, row = _stream(proxy, model="gpt-5", input=items, tools=[EXEC_COMMAND], extra_headers=session)
             return events[-1].response, row, events
-        response, row = _create(proxy, model="gpt-5", input=items, tools=[EXEC], extra_headers=session)
+        response, row = _create(proxy, model="gpt-5", input=items, tools=[EXEC_COMMAND], extra_headers=session)
         return response, row, None
 
     first, first_row, events = ask(question)
@@ -157,7 +152,7 @@ def test_it_gives_a_namespaced_call_back_as_namespace_and_name(proxy, upstream):
     session = {"session-id": "responses-namespace"}
     question = [{"role": "user", "content": "Close agent a1."}]
 
-    first, first_row = _create(proxy, model="gpt-5", input=question, tools=[EXEC, AGENTS], extra_headers=session)
+    first, first_row = _create(proxy, model="gpt-5", input=question, tools=[EXEC_COMMAND, AGENTS], extra_headers=session)
 
     call = first.output[1]
     assert (call.call_id, call.namespace, call.name, call.arguments) == ("toolu_close1", "multi_agent_v1", "close_agent", '{"target": "a1"}')
@@ -168,7 +163,7 @@ def test_it_gives_a_namespaced_call_back_as_namespace_and_name(proxy, upstream):
     ]
 
     result = {"type": "function_call_output", "call_id": "toolu_close1", "output": "previous status: running"}
-    second, second_row = _create(proxy, model="gpt-5", input=[*question, *_echo(first), result], tools=[EXEC, AGENTS], extra_headers=session)
+    second, second_row = _create(proxy, model="gpt-5", input=[*question, *_echo(first), result], tools=[EXEC_COMMAND, AGENTS], extra_headers=session)
 
     assert second.output_text == "Closed."
     calls = upstream.message_requests()
@@ -204,9 +199,9 @@ def test_it_resolves_a_function_call_answered_through_previous_response_id(proxy
         replies.text("It is Monday."),
     )
 
-    first, first_row = _create(proxy, model="gpt-5", input="What day is it? (previous_response_id)", tools=[EXEC])
+    first, first_row = _create(proxy, model="gpt-5", input="What day is it? (previous_response_id)", tools=[EXEC_COMMAND])
     result = {"type": "function_call_output", "call_id": "toolu_date1", "output": "Mon"}
-    second, row = _create(proxy, model="gpt-5", input=[result], tools=[EXEC], previous_response_id=first.id)
+    second, row = _create(proxy, model="gpt-5", input=[result], tools=[EXEC_COMMAND], previous_response_id=first.id)
 
     assert second.output_text == "It is Monday."
     calls = upstream.message_requests()

@@ -23,8 +23,9 @@ from ..errors import ApiError, invalid_request
 from ..json_body import json_object
 from ..usage import codex_headers
 from . import PING_BYTES, answer, event_stream, request_body, timed_events, turn_headers
-from .openai_chat_render import Chunks, completion, error_envelope
+from .openai_chat_render import Chunks, completion
 from .openai_chat_request import translate
+from .openai_errors import envelope, error_response  # noqa: F401 (the view's wire.error_response)
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -76,10 +77,6 @@ def parse(request):
     return ChatAsk(params, key, request.record, include_usage=translation.include_usage)
 
 
-def error_response(error):
-    return JsonResponse(error_envelope(error), status=error.status)
-
-
 async def respond(ask, turn):
     """The answer: chunks as they come, or the whole completion as JSON."""
     if ask.params.stream:
@@ -99,6 +96,6 @@ async def _sse(ask, turn):
     except ApiError as error:
         # The OpenAI clients raise an APIError on a chunk with an "error" key. No [DONE]
         # follows: the answer did not complete.
-        yield frame(error_envelope(error))
+        yield frame(envelope(error))
         return
     yield DONE

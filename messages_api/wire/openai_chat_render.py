@@ -1,5 +1,5 @@
 """The engine's answer in OpenAI Chat Completions shapes: a `chat.completion`, a
-stream of `chat.completion.chunk`s, an error envelope.
+stream of `chat.completion.chunk`s (errors: openai_errors).
 
 Pure: Anthropic messages and stream events (the engine's) in, OpenAI dicts out.
 Thinking is not shown (the engine hides it unless thinking was asked for, and an
@@ -8,7 +8,6 @@ the conversation's lineage reads when the client sends the answer back.
 """
 
 import json
-import re
 import time
 import uuid
 
@@ -22,23 +21,6 @@ FINISH_REASONS = {
     "refusal": "content_filter",
 }
 TEXT_JOINER = "\n"
-
-# Anthropic error type -> OpenAI's (type, code), as OpenAI's API names them. The
-# status stays the engine's: the OpenAI clients raise their exception classes by status.
-ERROR_TYPES = {
-    "invalid_request_error": ("invalid_request_error", None),
-    "authentication_error": ("invalid_request_error", "invalid_api_key"),
-    "permission_error": ("invalid_request_error", "permission_denied"),
-    "not_found_error": ("invalid_request_error", "not_found"),
-    "rate_limit_error": ("requests", "rate_limit_exceeded"),
-    "billing_error": ("insufficient_quota", "insufficient_quota"),
-    "overloaded_error": ("server_error", "overloaded"),
-    "timeout_error": ("server_error", "timeout"),
-    "api_error": ("server_error", None),
-}
-# A 400's message begins with the field it names: "messages.2.content.0.type: ...".
-FIELD = re.compile(r"([A-Za-z_][\w]*(?:\.[\w]+)*): ")
-
 
 def finish_reason(stop_reason):
     return FINISH_REASONS.get(stop_reason, "stop")
@@ -156,10 +138,3 @@ class Chunks:
         if self.include_usage:
             chunks.append({**self.chunk({}), "choices": [], "usage": usage(self._usage)})
         return chunks
-
-
-def error_envelope(error):
-    """An ApiError in OpenAI's envelope: {"error": {message, type, param, code}}."""
-    error_type, code = ERROR_TYPES.get(error.error_type, ("server_error", None))
-    named = FIELD.match(error.message) if error.status == 400 else None
-    return {"error": {"message": error.message, "type": error_type, "param": named and named[1], "code": code}}

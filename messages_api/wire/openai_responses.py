@@ -26,13 +26,12 @@ from ..json_body import json_object
 from ..usage import codex_headers
 from . import PING_BYTES, bad, event_stream, request_body, timed_events, turn_headers
 from .anthropic import frame  # the same SSE framing: event: TYPE, data: JSON
-from .responses_events import ResponseEvents, error_code, response_of, response_shell
+from .openai_errors import error_response  # noqa: F401 (the view's wire.error_response)
+from .responses_events import ResponseEvents, response_of, response_shell
 from .responses_input import NameTable, conversation_name, translate
+from .responses_reasoning import asked
 
 log = logging.getLogger("claude_proxy.wire")
-
-# OpenAI's error `type` for the proxy's (Anthropic's) error types; the rest keep theirs.
-ERROR_TYPES = {"billing_error": "insufficient_quota", "api_error": "server_error", "overloaded_error": "server_error"}
 
 
 @dataclass
@@ -80,26 +79,15 @@ async def _referenced(items):
     return resolved
 
 
-def error_response(error):
-    """An ApiError in OpenAI's envelope: {"error": {message, type, param, code}}."""
-    envelope = {
-        "message": error.message,
-        "type": ERROR_TYPES.get(error.error_type, error.error_type),
-        "param": getattr(error, "param", None),
-        "code": error_code(error),
-    }
-    return JsonResponse({"error": envelope}, status=error.status)
-
-
 async def respond(ask, turn):
     """The answer: Responses SSE events as they come, or the whole response as JSON."""
-    events = ResponseEvents(response_shell(ask.body), ask.names)
+    events = ResponseEvents(response_shell(ask.body), ask.names, asked(ask.body))
     if ask.params.stream:
         return event_stream(_sse(ask, turn, events), turn, codex_headers)
     async for item in timed_events(ask, turn):
         if item is not PING:
             events.feed(item)
-    await _store(ask, events.response)
+    await _store(ask, events)
     return JsonResponse(events.response, headers=turn_headers(turn, codex_headers))
 
 
@@ -123,19 +111,20 @@ async def _sse(ask, turn, events):
                 continue
             for event in out:
                 yield frame(event)
-        await _store(ask, events.response)  # usable as previous_response_id once the client hears of it
+        await _store(ask, events)  # usable as previous_response_id once the client hears of it
     except ApiError as error:
         ending = events.fail(error)  # in place of an ending held back, if there is one
     for event in ending:
         yield frame(event)
 
 
-async def _store(ask, response):
+async def _store(ask, events):
     """Keep a response the client may continue with previous_response_id."""
     if ask.body.get("store") is False:
         return
     kind, key, scope = ask.key
+    response = events.response
     await StoredResponse.objects.acreate(
         response_id=response["id"], key_kind=kind, key=key, scope=scope, model=response["model"],
-        input_items=ask.items, output_items=response["output"],
+        input_items=ask.items, output_items=events.kept_output,
     )  # fmt: skip

@@ -5,18 +5,22 @@ Responses events they make, each with its `sequence_number`; its `response` is t
 whole response object so far, which is also the non-streaming answer. A text block is a
 `message` item (one `output_text` part), a `tool_use` block a `function_call` item whose
 `call_id` is the tool_use id, so the client's `function_call_output` answers the call
-the CLI waits on. One ending: `response.completed`, `response.incomplete` (max tokens)
-or `response.failed`.
+the CLI waits on; a thinking block, when the request asked for reasoning output, a
+`reasoning` item (responses_reasoning). One ending: `response.completed`,
+`response.incomplete` (max tokens) or `response.failed`.
 """
 
 import copy
-import re
 import time
 import uuid
 
+from .openai_errors import error_object
+from .responses_reasoning import ReasoningOutput, sealed
+
 # Anthropic stop reasons that leave a response incomplete, and why (OpenAI's words).
 INCOMPLETE = {"max_tokens": "max_output_tokens", "refusal": "content_filter"}
-CONTEXT_TOO_LONG = re.compile(r"prompt is too long|context (length|window)|too many tokens|input is too long", re.I)
+THINKING_BLOCKS = ("thinking", "redacted_thinking")
+FAILURE_CODES = ("rate_limit_exceeded", "insufficient_quota", "context_length_exceeded")
 
 
 def new_id(prefix):
@@ -51,20 +55,11 @@ def usage(anthropic):
     }
 
 
-def error_code(error):
-    """OpenAI's error code for an ApiError, in the words Codex acts on, or None."""
-    if error.status == 429:
-        return "rate_limit_exceeded"
-    if error.status == 402:
-        return "insufficient_quota"
-    if error.status == 400 and CONTEXT_TOO_LONG.search(error.message):
-        return "context_length_exceeded"
-    return None
-
-
 def failure_code(error):
-    """response.failed's error.code for an ApiError."""
-    return error_code(error) or "server_error"
+    """response.failed's error.code for an ApiError: OpenAI's code (openai_errors) when it
+    is one of the three Codex acts on, else server_error."""
+    code = error_object(error)["code"]
+    return code if code in FAILURE_CODES else "server_error"
 
 
 def response_shell(body, response_id=None, created_at=None):
@@ -101,11 +96,14 @@ def response_shell(body, response_id=None, created_at=None):
 class ResponseEvents:
     """Anthropic events in, Responses events out (see the module's doc)."""
 
-    def __init__(self, shell, names):
+    def __init__(self, shell, names, reasoning=ReasoningOutput()):
         self.response = copy.deepcopy(shell)
         self.names = names  # responses_input.NameTable: tool names back to the client's
+        self.reasoning = reasoning  # what the request asked to see of Claude's thinking
         self._sequence = 0
         self._items = {}  # Anthropic block index -> (output index, item)
+        self._thinking = {}  # Anthropic block index -> the thinking block, as its deltas fill it
+        self._sealed = {}  # reasoning item id -> its encrypted_content, shown or not
         self._usage = {}
         self._stop_reason = None
         self._ending_at = None  # the sequence number of the ending, once there is one
@@ -118,6 +116,13 @@ class ResponseEvents:
 
     def _snapshot(self):
         return copy.deepcopy(self.response)
+
+    @property
+    def kept_output(self):
+        """The output as it is stored: each reasoning item with its encrypted_content, so
+        that previous_response_id and item_reference give Claude its thinking back."""
+        output = self.response["output"]
+        return [{**item, "encrypted_content": self._sealed[item["id"]]} if item["id"] in self._sealed else item for item in output]
 
     def start(self):
         """The first two events, before any output."""
@@ -164,7 +169,11 @@ class ResponseEvents:
             }  # fmt: skip
             output_index, item = self._add(event["index"], "fc", fields)
             return [self._event("response.output_item.added", output_index=output_index, item=copy.deepcopy(item))]
-        return []  # thinking is not shown (no reasoning items), nor what else Claude may add
+        if block.get("type") in THINKING_BLOCKS and self.reasoning:
+            output_index, item = self._add(event["index"], "rs", {"type": "reasoning", "summary": []})
+            self._thinking[event["index"]] = dict(block)
+            return [self._event("response.output_item.added", output_index=output_index, item=copy.deepcopy(item))]
+        return []  # thinking not asked for, or what else Claude may add
 
     def _on_content_block_delta(self, event):
         if event["index"] not in self._items:
@@ -187,42 +196,92 @@ class ResponseEvents:
                     delta=delta["partial_json"],
                 )
             ]  # fmt: skip
+        if delta.get("type") == "thinking_delta" and item["type"] == "reasoning":
+            self._thinking[event["index"]]["thinking"] += delta["thinking"]
+            return self._summarize(output_index, item, delta["thinking"])
+        if delta.get("type") == "signature_delta" and item["type"] == "reasoning":
+            self._thinking[event["index"]]["signature"] = delta["signature"]
         return []
+
+    def _summarize(self, output_index, item, text):
+        """Thinking text as the reasoning item's one summary part, when it was asked for."""
+        if not (self.reasoning.summary and text):
+            return []
+        events = []
+        if not item["summary"]:
+            item["summary"].append({"type": "summary_text", "text": ""})
+            events.append(
+                self._event(
+                    "response.reasoning_summary_part.added", item_id=item["id"], output_index=output_index, summary_index=0,
+                    part=copy.deepcopy(item["summary"][0]),
+                )
+            )  # fmt: skip
+        item["summary"][0]["text"] += text
+        events.append(
+            self._event(
+                "response.reasoning_summary_text.delta", item_id=item["id"], output_index=output_index, summary_index=0,
+                delta=text,
+            )
+        )  # fmt: skip
+        return events
 
     def _on_content_block_stop(self, event):
         if event["index"] not in self._items:
             return []
         output_index, item = self._items.pop(event["index"])
+        ending = {"message": self._message_done, "function_call": self._call_done, "reasoning": self._reasoning_done}
+        events = ending[item["type"]](event["index"], output_index, item)
+        return [*events, self._event("response.output_item.done", output_index=output_index, item=copy.deepcopy(item))]
+
+    def _message_done(self, index, output_index, item):
+        item["status"] = "completed"
+        part = item["content"][0]
+        return [
+            self._event(
+                "response.output_text.done", item_id=item["id"], output_index=output_index, content_index=0,
+                text=part["text"], logprobs=[],
+            ),
+            self._event(
+                "response.content_part.done", item_id=item["id"], output_index=output_index, content_index=0,
+                part=copy.deepcopy(part),
+            ),
+        ]  # fmt: skip
+
+    def _call_done(self, index, output_index, item):
         item["status"] = "completed"
         events = []
-        if item["type"] == "message":
-            part = item["content"][0]
-            events += [
-                self._event(
-                    "response.output_text.done", item_id=item["id"], output_index=output_index, content_index=0,
-                    text=part["text"], logprobs=[],
-                ),
-                self._event(
-                    "response.content_part.done", item_id=item["id"], output_index=output_index, content_index=0,
-                    part=copy.deepcopy(part),
-                ),
-            ]  # fmt: skip
-        else:
-            if not item["arguments"]:
-                # A call without input: its arguments are still a JSON object.
-                item["arguments"] = "{}"
-                events.append(
-                    self._event(
-                        "response.function_call_arguments.delta", item_id=item["id"], output_index=output_index, delta="{}"
-                    )
-                )
+        if not item["arguments"]:
+            # A call without input: its arguments are still a JSON object.
+            item["arguments"] = "{}"
             events.append(
-                self._event(
-                    "response.function_call_arguments.done", item_id=item["id"], output_index=output_index,
-                    arguments=item["arguments"],
-                )
-            )  # fmt: skip
-        return [*events, self._event("response.output_item.done", output_index=output_index, item=copy.deepcopy(item))]
+                self._event("response.function_call_arguments.delta", item_id=item["id"], output_index=output_index, delta="{}")
+            )
+        events.append(
+            self._event(
+                "response.function_call_arguments.done", item_id=item["id"], output_index=output_index,
+                arguments=item["arguments"],
+            )
+        )  # fmt: skip
+        return events
+
+    def _reasoning_done(self, index, output_index, item):
+        # Kept whether or not the client sees it: a stored response gives it back.
+        self._sealed[item["id"]] = sealed(self._thinking.pop(index))
+        if self.reasoning.encrypted:
+            item["encrypted_content"] = self._sealed[item["id"]]
+        if not item["summary"]:
+            return []
+        part = item["summary"][0]
+        return [
+            self._event(
+                "response.reasoning_summary_text.done", item_id=item["id"], output_index=output_index, summary_index=0,
+                text=part["text"],
+            ),
+            self._event(
+                "response.reasoning_summary_part.done", item_id=item["id"], output_index=output_index, summary_index=0,
+                part=copy.deepcopy(part),
+            ),
+        ]  # fmt: skip
 
     def _on_message_delta(self, event):
         self._stop_reason = (event.get("delta") or {}).get("stop_reason") or self._stop_reason

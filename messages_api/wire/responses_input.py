@@ -7,8 +7,10 @@ id is its `call_id`; a `function_call_output` a user `tool_result` for that id.
 Neighbouring items of one role make one message (an assistant's text and the calls
 after it are one answer). `instructions` and the developer/system messages before the
 first turn are the system prompt; a later one is a `role: "system"` message in place.
-`reasoning` items are left out: another model's encrypted reasoning means nothing to
-Claude. Parameters and tools: responses_params. A bad item is a 400 naming its field.
+A `reasoning` item the proxy gave is Claude's thinking block again, first in its
+assistant message (responses_reasoning); another model's reasoning means nothing to
+Claude and is left out. Parameters and tools: responses_params. A bad item is a 400
+naming its field.
 """
 
 import json
@@ -21,6 +23,7 @@ from ..json_body import first_error
 from ..schemas import MessagesRequest
 from . import DATA_URL, bad, url_source
 from .responses_params import NameTable, check_fields, effort, kind_of, mapped_name, required_string, tool_choice, tools
+from .responses_reasoning import opened, thinking
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -158,7 +161,9 @@ def turns(items):
             blocks = content_blocks("" if output is None else output, f"{param}.output")
             add("user", [{**result, "content": blocks}])
         elif kind == "reasoning":
-            continue  # another model's reasoning: nothing Claude can read
+            # Claude's own thinking when the proxy gave the item; another model's is nothing Claude can read.
+            if block := opened(item, param):
+                add("assistant", [block])
         elif isinstance(kind, str):
             log.debug("input item of type %r left out", kind)
         else:
@@ -188,6 +193,7 @@ def translate(body, earlier=()):
         "tools": anthropic_tools,
         "tool_choice": tool_choice(body, anthropic_tools),
         "output_config": {"effort": level} if (level := effort(body)) else None,
+        "thinking": thinking(body),
     }
     try:
         params = MessagesRequest.model_validate({key: value for key, value in data.items() if value is not None})

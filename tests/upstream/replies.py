@@ -104,6 +104,23 @@ def thinking_then_text(thought, content, **options):
     return Reply(events=events, **options)
 
 
+def thinking_then_tool_use(thought, name, tool_input, *, tool_id, signature="c2lnbmF0dXJl", **options):
+    """One model turn that thinks, then calls a tool (Claude's turn before a tool call, thinking on)."""
+    encoded = json.dumps(tool_input)
+    events = [
+        _message_start(),
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": "", "signature": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": thought}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": signature}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": tool_id, "name": name, "input": {}}},
+        {"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": encoded}},
+        {"type": "content_block_stop", "index": 1},
+        *_finish("tool_use", 12),
+    ]
+    return Reply(events=events, **options)
+
+
 def tool_use(name, tool_input, *, tool_id=None, preamble="Let me check.", **options):
     return tool_calls((name, tool_input, tool_id), preamble=preamble, **options)
 

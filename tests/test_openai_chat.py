@@ -87,7 +87,7 @@ def test_it_frames_chunks_as_data_lines_ending_with_done(proxy, upstream):
 
 def test_it_continues_the_conversation_on_its_live_cli(proxy, upstream):
     upstream.enqueue(replies.text("Paris."), replies.text("About two million."))
-    question = {"role": "user", "content": "Capital of France?"}
+    question = {"role": "user", "content": "Capital of France, asked over chat?"}
 
     first = create(proxy, "req_chat_turn1", messages=[question])
     follow_up = [question, first.choices[0].message.to_dict(), {"role": "user", "content": "How many live there?"}]
@@ -95,7 +95,7 @@ def test_it_continues_the_conversation_on_its_live_cli(proxy, upstream):
 
     assert second.choices[0].message.content == "About two million."
     sent = upstream.message_requests()
-    assert sent[1].history() == [("user", "Capital of France?"), ("assistant", "Paris."), ("user", "How many live there?")]
+    assert sent[1].history() == [("user", "Capital of France, asked over chat?"), ("assistant", "Paris."), ("user", "How many live there?")]
     assert sent[0].headers["X-Claude-Code-Session-Id"] == sent[1].headers["X-Claude-Code-Session-Id"]
     assert [logged("req_chat_turn1").lineage, logged("req_chat_turn2").lineage] == ["new", "continuation"]
 

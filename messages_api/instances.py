@@ -14,6 +14,7 @@ import os
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
@@ -38,11 +39,15 @@ def lease_until(now=None):
 
 async def heartbeat(started=None):
     """Say this instance is alive, with what it runs, and renew its conversations' leases."""
+    answering, live = runtimes.held_conversations()
+    # Its connection given back at the end: outside a request nothing else would.
+    await database_sync_to_async(_beat)(runtimes.describe(), answering, live, started)
+
+
+def _beat(processes, answering, live, started):
     now = timezone.now()
     until, me = lease_until(now), name()
-    processes = runtimes.describe()
-    answering, live = runtimes.held_conversations()
-    await ProxyInstance.objects.aupdate_or_create(
+    ProxyInstance.objects.update_or_create(
         name=me,
         defaults={
             "pid": os.getpid(),
@@ -53,9 +58,9 @@ async def heartbeat(started=None):
             "turns": len(answering),
         },
     )
-    await Conversation.objects.filter(pk__in=answering, turn_holder=me).aupdate(turn_held_until=until)
-    await Conversation.objects.filter(pk__in=live).aupdate(live_on=me, live_until=until)
-    await Conversation.objects.filter(live_on=me).exclude(pk__in=live).aupdate(live_on="", live_until=None)
+    Conversation.objects.filter(pk__in=answering, turn_holder=me).update(turn_held_until=until)
+    Conversation.objects.filter(pk__in=live).update(live_on=me, live_until=until)
+    Conversation.objects.filter(live_on=me).exclude(pk__in=live).update(live_on="", live_until=None)
 
 
 async def keep_alive():

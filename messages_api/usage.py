@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from sessions_admin.usage_windows import (
@@ -40,8 +41,13 @@ def login():
 
 
 async def current():
-    """The login's windows as last reported."""
-    return in_order([window async for window in UsageWindow.objects.of_login(login())])
+    """The login's windows as last reported (its connection given back at once: the live
+    page reads them outside any request)."""
+    return await database_sync_to_async(_current)()
+
+
+def _current():
+    return in_order(UsageWindow.objects.of_login(login()))
 
 
 async def check(ask):

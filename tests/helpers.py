@@ -123,4 +123,9 @@ def own_postgresql_database():
         yield os.environ["DATABASE_URL"]
     finally:
         os.environ["DATABASE_URL"] = given
+        connection.close()
+        # A proxy just stopped may leave its server process a moment behind it, which
+        # DROP DATABASE would refuse ("being accessed by other users"): end those first.
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
         connection.creation.destroy_test_db(shared, verbosity=0)

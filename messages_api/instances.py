@@ -85,7 +85,12 @@ async def keep_alive():
 
 async def _listen(layer, channel):
     while True:
-        message = await layer.receive(channel)
+        try:
+            message = await layer.receive(channel)
+        except Exception:  # Redis away for a moment: listen again after a beat
+            log.warning("could not hear the other instances", exc_info=True)
+            await asyncio.sleep(settings.CLAUDE_PROXY_HEARTBEAT_SECONDS)
+            continue
         try:
             await _answer(layer, message)
         except Exception:

@@ -15,7 +15,6 @@ import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
-from django.conf import settings
 
 from sessions_admin import lineage as lineage_rules
 from sessions_admin.models import Conversation, TranscriptEntry, TurnOutcome, UsageWindow
@@ -23,6 +22,7 @@ from sessions_admin.models import Conversation, TranscriptEntry, TurnOutcome, Us
 from . import instances, usage
 from .claude.client_tools import tool_choice_note, with_tool_choice
 from .claude.limiter import acquire_slot
+from .claude.options import cli_cwd
 from .claude.registry import runtimes
 from .client_turn import ClientTurn
 from .errors import ApiError
@@ -120,7 +120,7 @@ class HeldConversation:
             if row is None:
                 kind, key, scope = self.runtime.key
                 row = await Conversation.objects.afind_or_start(
-                    kind, key, scope, model=self.params.model, workdir=settings.CLAUDE_PROXY_WORKDIR, title=title
+                    kind, key, scope, model=self.params.model, workdir=cli_cwd(), title=title
                 )
             if await Conversation.objects.atake_turn(row, instances.name(), instances.lease_until()):
                 self.runtime.conversation = row

@@ -11,11 +11,11 @@ import uuid
 
 from claude_agent_sdk import project_key_for_directory
 from claude_agent_sdk._cli_version import __cli_version__
-from django.conf import settings
 from django.utils import timezone
 
 from sessions_admin.store import DjangoSessionStore
 
+from .claude.options import cli_cwd
 from .prompt import api_blocks
 
 
@@ -99,7 +99,7 @@ def transcript(messages, *, session_id, cwd, model, now, answered_elsewhere_from
 
 async def seed_session(history, params, answered_elsewhere_from=None):
     """A new Claude session holding `history` (client messages): (its id, its last entry)."""
-    session_id, workdir = str(uuid.uuid4()), settings.CLAUDE_PROXY_WORKDIR
+    session_id, workdir = str(uuid.uuid4()), cli_cwd()
     entries = transcript(
         history, session_id=session_id, cwd=workdir, model=params.model, now=timezone.now(),
         answered_elsewhere_from=answered_elsewhere_from,

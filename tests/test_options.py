@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from messages_api.claude.client_tools import ToolBridge
-from messages_api.claude.options import build_options, cli_env, cli_model
+from messages_api.claude.options import ISOLATION_VARIABLES, build_options, cli_env, cli_model
 from messages_api.schemas import MessagesRequest
 
 CORE_TOOLS = [
@@ -87,10 +87,31 @@ def test_it_builds_options_with_no_tools_and_no_permission_bypass():
     assert options.tools == []
     assert options.plugins == []
     assert options.include_partial_messages is True
-    assert options.cwd == settings.CLAUDE_PROXY_WORKDIR
+    assert options.cwd == "/"  # the client's tools act on its machine: no path of this one
+    assert options.setting_sources == []
+    assert options.strict_mcp_config is True
     assert options.env == cli_env()
     assert options.stderr is ignore_stderr
     assert options.max_buffer_size > 1024 * 1024
+
+
+@override_settings(CLAUDE_PROXY_MODE="internal")
+def test_it_runs_internal_mode_in_the_work_dir():
+    options = build_options(request(), stderr=ignore_stderr)
+
+    assert options.cwd == settings.CLAUDE_PROXY_WORKDIR
+    assert options.setting_sources == []
+
+
+def test_it_turns_off_memory_files_and_every_compaction():
+    env = cli_env()
+
+    assert {name: env[name] for name in ISOLATION_VARIABLES} == {
+        "CLAUDE_CODE_DISABLE_CLAUDE_MDS": "1",
+        "CLAUDE_CODE_DISABLE_AUTO_MEMORY": "1",
+        "DISABLE_COMPACT": "1",
+        "DISABLE_AUTO_COMPACT": "1",
+    }
 
 
 def test_it_blocks_every_built_in_tool_that_acts_on_this_machine():

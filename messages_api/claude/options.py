@@ -80,6 +80,19 @@ def process_key(params, tools):
     return (cli_model(params.model), client_tools.tool_set_key(tools), params.max_tokens, thinking_key, effort(params))
 
 
+# The CLI, left to itself, reads its user's memory files and compacts a long conversation
+# into a summary the client never sent (automatically near the window, on "prompt is too
+# long", when idle, cold). Neither is the client's: memory files are the machine owner's,
+# and a client compacts on the API's 400 itself. DISABLE_COMPACT turns off every kind,
+# /compact included; the others say the same again for older and newer CLIs.
+ISOLATION_VARIABLES = {
+    "CLAUDE_CODE_DISABLE_CLAUDE_MDS": "1",
+    "CLAUDE_CODE_DISABLE_AUTO_MEMORY": "1",
+    "DISABLE_COMPACT": "1",
+    "DISABLE_AUTO_COMPACT": "1",
+}
+
+
 def cli_env(max_tokens=None):
     """What the CLI's environment adds to (or blanks in) the server's own.
 
@@ -91,6 +104,7 @@ def cli_env(max_tokens=None):
     own = [name for name in os.environ if name.startswith(PROXY_VARIABLE_PREFIXES) or name in PROXY_VARIABLES]
     return {
         **{name: "" for name in own},
+        **ISOLATION_VARIABLES,
         "CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS": "",
         "ENABLE_TOOL_SEARCH": "false",
         "CLAUDE_CODE_MAX_RETRIES": str(settings.CLAUDE_PROXY_UPSTREAM_RETRIES),
@@ -98,6 +112,14 @@ def cli_env(max_tokens=None):
         # The client's max_tokens caps each model call; blank leaves the CLI's own.
         "CLAUDE_CODE_MAX_OUTPUT_TOKENS": str(max_tokens or ""),
     }
+
+
+def cli_cwd():
+    """The directory the CLI runs in. The CLI names it to the model on every call (its
+    "# Environment" message, which no option of a subscription login leaves out): in
+    internal mode the proxy's tools act there, so it is true; the client's tools act on
+    the client's machine, so there it is "/", which names no path of this one."""
+    return settings.CLAUDE_PROXY_WORKDIR if settings.CLAUDE_PROXY_MODE == "internal" else "/"
 
 
 def system_prompt(params, tools=None):
@@ -143,8 +165,13 @@ def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False
         mcp_servers=servers,
         max_turns=settings.CLAUDE_PROXY_MAX_TURNS if settings.CLAUDE_PROXY_MODE == "internal" else None,
         hooks=tools.hooks() if tools else None,
-        cwd=settings.CLAUDE_PROXY_WORKDIR,
+        cwd=cli_cwd(),
         disallowed_tools=list(BLOCKED_TOOLS),
+        # Nothing of the machine user's Claude Code setup: no user, project or local
+        # settings (their hooks, output style, memory files, rules, agents, skills,
+        # commands), no MCP servers but the proxy's own, no plugins.
+        setting_sources=[],
+        strict_mcp_config=True,
         plugins=[],
         env=env,
         thinking=thinking(params),

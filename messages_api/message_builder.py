@@ -22,6 +22,21 @@ def as_start_and_deltas(block):
     return block, []
 
 
+def as_events(message):
+    """A whole message as the events that stream it, renumbered from 0: what a wire that
+    folds events itself (the Responses API's JSON) is fed, withdrawn attempts left out."""
+    shell = {key: value for key, value in message.items() if key not in ("content", "stop_reason", "stop_sequence")}
+    events = [{"type": "message_start", "message": {**shell, "content": [], "stop_reason": None, "stop_sequence": None}}]
+    for index, block in enumerate(message["content"]):
+        start, deltas = as_start_and_deltas(block)
+        events.append({"type": "content_block_start", "index": index, "content_block": start})
+        events += [{"type": "content_block_delta", "index": index, "delta": delta} for delta in deltas]
+        events.append({"type": "content_block_stop", "index": index})
+    ending = {"stop_reason": message.get("stop_reason"), "stop_sequence": message.get("stop_sequence")}
+    events.append({"type": "message_delta", "delta": ending, "usage": message.get("usage") or {}})
+    return [*events, {"type": "message_stop"}]
+
+
 class MessageBuilder:
     """Folds the client's events into the one message a non-streaming request returns."""
 

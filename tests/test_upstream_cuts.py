@@ -46,6 +46,34 @@ def test_it_answers_json_with_only_the_attempt_that_finished(retrying_proxy, ups
 
 
 @pytest.mark.parametrize("cuts", [1, 3])
+def test_it_answers_responses_json_with_only_the_attempt_that_finished(retrying_proxy, upstream, stored_responses, cuts):
+    upstream.enqueue(*_cuts(cuts))
+    body = {"model": "claude-sonnet-4-5", "input": f"Say hello, responses {cuts}"}
+
+    response = httpx.post(f"{retrying_proxy.url}/v1/responses", json=body, timeout=60)
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["status"] == "completed"
+    assert [part["text"] for item in answer["output"] for part in item["content"]] == [ANSWER]
+    assert len(upstream.message_requests()) == cuts + 1
+    # What the next previous_response_id gives the model back is the same answer.
+    follow = {"model": "claude-sonnet-4-5", "input": "And then?", "previous_response_id": answer["id"]}
+    assert httpx.post(f"{retrying_proxy.url}/v1/responses", json=follow, timeout=60).status_code == 200
+    assert ("assistant", ANSWER) in upstream.message_requests()[-1].history()
+
+
+def test_it_answers_chat_json_with_only_the_attempt_that_finished(retrying_proxy, upstream):
+    upstream.enqueue(*_cuts(1))
+    body = {"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "Say hello, chat"}]}
+
+    response = httpx.post(f"{retrying_proxy.url}/v1/chat/completions", json=body, timeout=60)
+
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == ANSWER
+
+
+@pytest.mark.parametrize("cuts", [1, 3])
 def test_it_ends_a_stream_with_an_error_when_a_cut_attempt_was_already_sent(retrying_proxy, upstream, cuts):
     upstream.enqueue(*_cuts(cuts))
 

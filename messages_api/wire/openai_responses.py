@@ -24,7 +24,8 @@ from ..conversations import Ask
 from ..errors import ApiError
 from ..json_body import json_object
 from ..usage import codex_headers
-from . import PING_BYTES, bad, event_stream, request_body, timed_events, turn_headers
+from ..message_builder import as_events
+from . import PING_BYTES, answer, bad, event_stream, request_body, timed_events, turn_headers
 from .anthropic import frame  # the same SSE framing: event: TYPE, data: JSON
 from .openai_errors import error_response  # noqa: F401 (the view's wire.error_response)
 from .responses_events import ResponseEvents, response_of, response_shell
@@ -84,9 +85,9 @@ async def respond(ask, turn):
     events = ResponseEvents(response_shell(ask.body), ask.names, asked(ask.body))
     if ask.params.stream:
         return event_stream(_sse(ask, turn, events), turn, codex_headers)
-    async for item in timed_events(ask, turn):
-        if item is not PING:
-            events.feed(item)
+    # Fed from the whole message: an attempt the CLI gave up and retried is not in it.
+    for event in as_events(await answer(ask, turn)):
+        events.feed(event)
     await _store(ask, events)
     return JsonResponse(events.response, headers=turn_headers(turn, codex_headers))
 

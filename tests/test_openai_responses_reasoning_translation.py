@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 from messages_api.errors import ApiError
 from messages_api.wire.responses_events import ResponseEvents, response_shell
 from messages_api.wire.responses_input import NameTable, translate
-from messages_api.wire.responses_reasoning import SEALED, THINKING, ReasoningOutput, asked, opened, sealed
+from messages_api.wire.responses_reasoning import SEALED, THINKING, ReasoningOutput, Opener, asked, sealed
 
 STREAM_EVENT = TypeAdapter(ResponseStreamEvent)
 SUMMARY_AND_SEALED = {"reasoning": {"summary": "auto"}, "include": ["reasoning.encrypted_content"]}
@@ -277,4 +277,4 @@ def test_it_refuses_encrypted_content_of_its_own_it_cannot_read(content):
 def test_it_opens_every_block_it_sealed(thought, signature):
     block = {"type": "thinking", "thinking": thought, "signature": signature}
 
-    assert opened({"encrypted_content": sealed(block)}, "input[0]") == block
+    assert Opener()({"encrypted_content": sealed(block)}, "input[0]") == block

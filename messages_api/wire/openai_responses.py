@@ -11,6 +11,7 @@ An `item_reference` in the input names an output item of a stored response (its 
 says which one: responses_events.output_item_id) and stands for that item.
 """
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -56,7 +57,8 @@ async def parse(request):
         named = named or (stored.key if stored.key_kind == "header" else "")
     if isinstance(body.get("input"), list):
         body = {**body, "input": await _referenced(body["input"])}
-    translated = translate(body, earlier)
+    # Off the event loop: opening sealed reasoning is work in proportion to the body.
+    translated = await asyncio.to_thread(translate, body, earlier)
     params = translated.params
     request.record.describe(params)
     messages = [message.model_dump() for message in params.messages]

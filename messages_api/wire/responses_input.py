@@ -23,7 +23,7 @@ from ..json_body import first_error
 from ..schemas import MessagesRequest
 from . import DATA_URL, bad, url_source
 from .responses_params import NameTable, check_fields, effort, kind_of, mapped_name, required_string, tool_choice, tools
-from .responses_reasoning import opened, thinking
+from .responses_reasoning import Opener, thinking
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -122,7 +122,7 @@ def turns(items):
 
     Roles of `items` as the request names them; only the leading developer/system
     messages are the system prompt."""
-    system, messages = [], []
+    system, messages, opened = [], [], Opener()
 
     def add(role, blocks):
         if not blocks:

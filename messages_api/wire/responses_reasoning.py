@@ -26,6 +26,11 @@ from . import bad
 from .responses_params import expect
 
 SEALED = "claude-thinking.v1."
+# A sealed block opens to at most this much JSON, and all those of one request to at most
+# the body limit: zlib packs ~1000:1, so an unbounded open of a 32 MiB body is ~32 GB.
+# A thinking block at the largest thinking budget is well under 4 MiB.
+MAX_OPENED_BYTES = 4 * 1024 * 1024
+MAX_OPENED_TOTAL = 32 * 1024 * 1024
 INCLUDE = "reasoning.encrypted_content"
 SUMMARIES = ("auto", "concise", "detailed", "none")
 # Shown, as summarized text: a model that defaults to omitting the text (Opus 4.7 and
@@ -65,19 +70,33 @@ def sealed(block):
     return SEALED + base64.urlsafe_b64encode(packed).decode()
 
 
-def opened(item, param):
-    """The thinking block a reasoning item sent back carries, or None when it carries
-    none of ours; a 400 naming its encrypted_content when ours cannot be read."""
-    content = item.get("encrypted_content")
-    if not isinstance(content, str) or not content.startswith(SEALED):
-        return None
-    try:
-        block = json.loads(zlib.decompress(base64.urlsafe_b64decode(content.removeprefix(SEALED))))
-    except (binascii.Error, zlib.error, ValueError):
-        block = None
-    if not _is_thinking(block):
-        raise bad(f"{param}.encrypted_content", "is not the encrypted_content of a reasoning item this server gave")
-    return block
+class Opener:
+    """Opens the sealed blocks of one request's reasoning items, within its bounds."""
+
+    def __init__(self, total=MAX_OPENED_TOTAL):
+        self.left = total
+
+    def __call__(self, item, param):
+        """The thinking block a reasoning item sent back carries, or None when it carries
+        none of ours; a 400 naming its encrypted_content when ours cannot be read or opens
+        past the bounds."""
+        content = item.get("encrypted_content")
+        if not isinstance(content, str) or not content.startswith(SEALED):
+            return None
+        field = f"{param}.encrypted_content"
+        limit = min(MAX_OPENED_BYTES, self.left)
+        try:
+            opener = zlib.decompressobj()
+            packed = opener.decompress(base64.urlsafe_b64decode(content.removeprefix(SEALED)), limit + 1)
+            if len(packed) > limit or opener.unconsumed_tail:
+                raise bad(field, f"opens to more than {limit} bytes: it is not a reasoning item this server gave")
+            self.left -= len(packed)
+            block = json.loads(packed)
+        except (binascii.Error, zlib.error, ValueError, RecursionError):
+            block = None
+        if not _is_thinking(block):
+            raise bad(field, "is not the encrypted_content of a reasoning item this server gave")
+        return block
 
 
 def _is_thinking(block):

@@ -7,6 +7,10 @@ from .errors import invalid_request
 
 JSON_CONTENT_TYPES = ("application/json",)
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# How deep a body may nest, on every wire: past it the engine's recursive steps (pydantic,
+# the lineage hashes, json.dumps) would fail after the request was taken. Room for a
+# tool's input_schema at its own bound (schemas.MAX_SCHEMA_DEPTH) inside a body.
+MAX_DEPTH = 100
 
 
 def field_path(loc):
@@ -15,6 +19,19 @@ def field_path(loc):
 
 def _no_constants(name):
     raise ValueError(f"{name} is not valid JSON")
+
+
+def nested_deeper_than(value, limit):
+    """The path of an object or array of `value` (decoded JSON) that nests more than
+    `limit` deep, or None; one walk without recursion, stopping at the first found."""
+    pending = [(value, ())]
+    while pending:
+        item, path = pending.pop()
+        if len(path) >= limit:
+            return path
+        children = item.items() if isinstance(item, dict) else enumerate(item)
+        pending.extend((child, (*path, key)) for key, child in children if isinstance(child, (dict, list)))
+    return None
 
 
 def _lone_surrogate(value, path=()):
@@ -45,6 +62,10 @@ def json_object(body, content_type):
         raise invalid_request("The request body is not valid JSON: it is nested too deeply") from None
     if not isinstance(data, dict):
         raise invalid_request("The request body must be a JSON object")
+    if (path := nested_deeper_than(data, MAX_DEPTH)) is not None:
+        # Named by the field it is in (its first three steps: tools.1.input_schema,
+        # messages.0.content), not by the hundred steps down to where it is too deep.
+        raise invalid_request(f"{field_path(path[:3])}: nested more than {MAX_DEPTH} levels deep")
     # JSON may escape half of a UTF-16 pair ("\ud800"), which is no text: refuse it
     # here rather than fail wherever it is first encoded.
     if SURROGATE_ESCAPE.search(body) and (path := _lone_surrogate(data)) is not None:

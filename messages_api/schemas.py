@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .json_body import nested_deeper_than
 from .tool_pairing import tool_pairing_problem
 
 
@@ -187,19 +188,6 @@ class Message(_Strict):
 MAX_SCHEMA_DEPTH = 64
 
 
-def _nests_deeper_than(value, limit):
-    """Whether JSON `value` nests more than `limit` levels; one walk without recursion
-    (a schema deep enough to matter would overrun it), stopping at the first too deep."""
-    pending = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, dict) else item
-        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
-
-
 class Tool(_Strict):
     name: str = Field(min_length=1, max_length=MAX_NAME)
     description: str = ""
@@ -210,7 +198,7 @@ class Tool(_Strict):
     def input_schema_is_not_too_deep(cls, value):
         # Refused here, before any CLI starts: deeper, the CLI drops the tool (see
         # MAX_SCHEMA_DEPTH), and deeper still json.dumps in tool_set_key raises.
-        if value is not None and _nests_deeper_than(value, MAX_SCHEMA_DEPTH):
+        if value is not None and nested_deeper_than(value, MAX_SCHEMA_DEPTH) is not None:
             raise PydanticCustomError(
                 "schema_depth",
                 "the schema is nested more than {limit} levels deep; {limit} is the maximum allowed depth",

@@ -142,7 +142,7 @@ def test_it_refuses_bad_tool_call_arguments_naming_the_field(proxy, upstream):
         create(proxy, "req_chat_bad_args", messages=messages, tools=[READ])
 
     error = refused.value.body
-    assert error["message"].startswith("messages.1.tool_calls.0.function.arguments: not valid JSON")
+    assert error["message"].startswith("messages.1.tool_calls.0.function.arguments: is not valid JSON")
     assert (error["type"], error["param"], error["code"]) == ("invalid_request_error", "messages.1.tool_calls.0.function.arguments", None)
     assert upstream.message_requests() == []
     row = logged("req_chat_bad_args")

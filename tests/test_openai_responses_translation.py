@@ -509,7 +509,7 @@ BAD_BODIES = [
     ({"model": "gpt-5", "input": [user(text("x")), {"type": "function_call", "name": "f", "arguments": "{}"}]},
      "input[1].call_id", "input[1].call_id: expected a non-empty string"),
     ({"model": "gpt-5", "input": [user(text("x")), call("c", "f", {}) | {"arguments": "{not json"}]},
-     "input[1].arguments", "input[1].arguments: is not valid JSON"),
+     "input[1].arguments", "input[1].arguments: is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
     ({"model": "gpt-5", "input": [user(text("x")), call("c", "f", {}) | {"arguments": "[1]"}]},
      "input[1].arguments", "input[1].arguments: must be a JSON object"),
     ({"model": "gpt-5", "input": "Hi", "tools": [{"type": "function", "name": "bad name"}]}, "tools[0].name",

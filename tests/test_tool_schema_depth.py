@@ -10,6 +10,7 @@ import json
 import httpx
 import pytest
 
+from messages_api.json_body import MAX_DEPTH
 from messages_api.schemas import MAX_SCHEMA_DEPTH
 from tests.upstream import replies
 
@@ -54,14 +55,13 @@ def test_it_refuses_a_tool_schema_nested_past_the_bound_naming_the_field(proxy, 
     response = post(proxy, body_text(depth), f"schema-depth-refused-{depth}")
 
     assert response.status_code == 400
-    assert response.json() == {
-        "type": "error",
-        "error": {
-            "type": "invalid_request_error",
-            "message": "tools.1.input_schema: the schema is nested more than 64 levels deep; "
-            "64 is the maximum allowed depth",
-        },
-    }
+    # Past the body's own bound (json_body.MAX_DEPTH) the body's rule, before the schema's.
+    said = (
+        "the schema is nested more than 64 levels deep; 64 is the maximum allowed depth"
+        if depth <= MAX_DEPTH
+        else f"nested more than {MAX_DEPTH} levels deep"
+    )
+    assert response.json() == {"type": "error", "error": {"type": "invalid_request_error", "message": f"tools.1.input_schema: {said}"}}
     assert upstream.message_requests() == []
 
 

@@ -4,9 +4,8 @@ tool results, each block with the place in the client's body it came from.
 Pure; bad input raises a 400 naming the client's field.
 """
 
-import json
-
 from . import DATA_URL, bad, url_source
+from .openai_common import arguments as tool_arguments
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 
@@ -78,15 +77,8 @@ def _tool_calls(calls, path):
         if as_object(call, where).get("type", "function") != "function":
             raise bad(f"{where}.type", f"only 'function' tool calls are supported, not {call['type']!r}")
         function = as_object(call.get("function"), f"{where}.function")
-        arguments = function.get("arguments")
-        if not isinstance(arguments, dict):
-            arguments = as_string(arguments, f"{where}.function.arguments") or "{}"
-            try:
-                arguments = json.loads(arguments)
-            except ValueError as exc:
-                raise bad(f"{where}.function.arguments", f"not valid JSON ({exc})") from None
-            if not isinstance(arguments, dict):
-                raise bad(f"{where}.function.arguments", "must be a JSON object")
+        raw = function.get("arguments")
+        arguments = tool_arguments(raw if isinstance(raw, dict) else as_string(raw, f"{where}.function.arguments"), f"{where}.function.arguments")
         blocks.append({
             "type": "tool_use",
             "id": as_string(call.get("id"), f"{where}.id", empty=False),

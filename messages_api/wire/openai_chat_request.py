@@ -14,9 +14,8 @@ from pydantic import ValidationError
 from ..errors import invalid_request
 from ..schemas import MessagesRequest
 from .openai_chat_messages import as_list, as_object, as_string, bad, translate_messages
+from .openai_common import effort
 
-# OpenAI's reasoning efforts as Claude's; "none" asks for no reasoning: the CLI's default.
-EFFORTS = {"minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh", "none": None}
 TOOL_CHOICES = {"auto": {"type": "auto"}, "none": {"type": "none"}, "required": {"type": "any"}}
 JSON_OBJECT_NOTE = "Answer with one JSON object and nothing else: no prose, no code fences."
 JSON_SCHEMA_NOTE = (
@@ -184,9 +183,7 @@ def translate(body):
     messages, origins, system, system_origins = translate_messages(body.get("messages"))
     translation = Translation({}, block_origins=origins, system_origins=system_origins)
     tools = _tools(body["tools"]) if body.get("tools") is not None else []
-    effort = body.get("reasoning_effort")
-    if effort is not None and (not isinstance(effort, str) or effort not in EFFORTS):
-        raise bad("reasoning_effort", f"Input should be one of {list(EFFORTS)}, not {effort!r}")
+    level = effort(body.get("reasoning_effort"), "reasoning_effort")
     if note := _response_format_note(body.get("response_format")):
         system.append({"type": "text", "text": note})
         translation.system_origins.append("response_format")
@@ -202,7 +199,7 @@ def translate(body):
         "stop_sequences": _stop(body.get("stop")),
         "tools": tools or None,
         "tool_choice": _tool_choice(body.get("tool_choice"), tools, body.get("parallel_tool_calls")),
-        "output_config": {"effort": EFFORTS[effort]} if EFFORTS.get(effort) else None,
+        "output_config": {"effort": level} if level else None,
     }
     translation.request = {name: value for name, value in request.items() if value is not None}
     return translation

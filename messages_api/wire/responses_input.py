@@ -23,6 +23,7 @@ from ..json_body import first_error
 from ..schemas import MessagesRequest
 from . import DATA_URL, bad, url_source
 from .responses_params import NameTable, check_fields, effort, kind_of, mapped_name, required_string, tool_choice, tools
+from .openai_common import arguments
 from .responses_reasoning import Opener, thinking
 
 log = logging.getLogger("claude_proxy.wire")
@@ -94,18 +95,10 @@ def content_blocks(content, param, allowed=tuple(PART_BLOCKS)):
 
 
 def _arguments(item, param):
-    arguments = item.get("arguments")
-    if arguments is None or arguments == "":
-        return {}
-    if not isinstance(arguments, str):
-        raise bad(f"{param}.arguments", f"expected a JSON string, got {kind_of(arguments)}")
-    try:
-        value = json.loads(arguments)
-    except ValueError:
-        raise bad(f"{param}.arguments", "is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise bad(f"{param}.arguments", "must be a JSON object")
-    return value
+    value = item.get("arguments")
+    if value is not None and not isinstance(value, str):
+        raise bad(f"{param}.arguments", f"expected a JSON string, got {kind_of(value)}")
+    return arguments(value, f"{param}.arguments")
 
 
 def as_items(value):

@@ -12,14 +12,12 @@ import re
 from dataclasses import dataclass, field
 
 from ..schemas import MAX_MODEL
-from . import bad
+from . import bad, openai_common
 
 log = logging.getLogger("claude_proxy.wire")
 
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 NAMESPACE_SEPARATOR = "__"
-# reasoning.effort -> the CLI's effort; "none" and "minimal" ask for the least there is.
-EFFORTS = {"none": "low", "minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh", "max": "max"}
 
 
 def required_string(item, key, param):
@@ -144,12 +142,8 @@ def tool_choice(body, anthropic_tools):
 
 
 def effort(body):
-    reasoning = expect(body, "reasoning", dict, what="an object")
-    if not reasoning or reasoning.get("effort") is None:
-        return None
-    if reasoning["effort"] not in EFFORTS:
-        raise bad("reasoning.effort", f"expected one of {', '.join(EFFORTS)}, got {reasoning['effort']!r}")
-    return EFFORTS[reasoning["effort"]]
+    reasoning = expect(body, "reasoning", dict, what="an object") or {}
+    return openai_common.effort(reasoning.get("effort"), "reasoning.effort")
 
 
 def check_fields(body):

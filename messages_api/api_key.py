@@ -6,6 +6,7 @@ from django.conf import settings
 
 from .errors import ApiError
 from .middleware import AsyncMiddleware
+from .wire import edge_errors
 
 # /metrics is open like /health unless a key is set: then it takes the key as /v1/* does.
 PROTECTED_PREFIXES = ("/v1/", "/messages", "/chat/", "/responses", "/metrics")
@@ -32,5 +33,5 @@ class ApiKeyMiddleware(AsyncMiddleware):
         if request.path.startswith(PROTECTED_PREFIXES) and not has_key(request):
             if record := getattr(request, "record", None):
                 record.fail(WRONG_KEY)
-            return WRONG_KEY.response()
+            return edge_errors.render(request, WRONG_KEY)
         return await self.get_response(request)

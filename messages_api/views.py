@@ -12,7 +12,7 @@ from .conversations import hold_conversation
 from .errors import ApiError, invalid_request
 from .health import auth_status, health_report, readiness
 from .token_count import count_input_tokens
-from .wire import anthropic, openai_chat, openai_responses
+from .wire import anthropic, edge_errors, openai_chat, openai_responses
 
 
 def api_endpoint(*methods, wire=anthropic):
@@ -36,11 +36,13 @@ def api_endpoint(*methods, wire=anthropic):
     return decorate
 
 
-def _error_response(request, error, render=anthropic.error_response):
+def _error_response(request, error, render=None):
+    """`error` as the response, in the envelope `render` gives (the view's wire), else in
+    the one of the wire the path belongs to."""
     record = getattr(request, "record", None)
     if record is not None and not record.error_type:
         record.fail(error)
-    response = render(error)
+    response = render(error) if render else edge_errors.render(request, error)
     if error.retry_after is not None:
         response["retry-after"] = str(error.retry_after)
     if error.status == 405:

@@ -295,7 +295,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "nowhere": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "claude_proxy": {
@@ -303,5 +306,8 @@ LOGGING = {
             "level": "DEBUG" if env.bool("CLAUDE_PROXY_DEBUG", default=False) else "INFO",
             "propagate": False,
         },
+        # A refused Host is the client's 400 and a row in the request log; a traceback
+        # for each would let anyone fill the server's log.
+        "django.security.DisallowedHost": {"handlers": ["nowhere"], "propagate": False},
     },
 }

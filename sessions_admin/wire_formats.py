@@ -20,5 +20,13 @@ def wire_format_of(endpoint):
     return next((wire for wire, endpoints in ENDPOINTS.items() if endpoint in endpoints), "")
 
 
+def wire_format_under(path):
+    """The wire format of the endpoint `path` is, or lies under (/v1/chat/completions/x,
+    which no view serves, is still asked by an OpenAI client); "" for none."""
+    return next(
+        (wire for wire, endpoints in ENDPOINTS.items() if any(path == e or path.startswith(f"{e}/") for e in endpoints)), ""
+    )
+
+
 def label(wire_format):
     return dict(WIRE_FORMATS).get(wire_format, "")

@@ -21,16 +21,25 @@ def _no_constants(name):
     raise ValueError(f"{name} is not valid JSON")
 
 
+# A depth past the bound is named by the field it is in: the first steps of its path
+# (tools.1.input_schema, messages.0.content), not the hundred down to where it is.
+NAMED_STEPS = 3
+
+
 def nested_deeper_than(value, limit):
-    """The path of an object or array of `value` (decoded JSON) that nests more than
-    `limit` deep, or None; one walk without recursion, stopping at the first found."""
-    pending = [(value, ())]
+    """The field (its first NAMED_STEPS steps) of `value` (decoded JSON) that nests objects
+    and arrays more than `limit` deep, or None. One walk without recursion on every
+    request's body: each node costs a depth, and a path only as far as it is named."""
+    pending = [(value, 1, ())]
+    pop, push = pending.pop, pending.append
     while pending:
-        item, path = pending.pop()
-        if len(path) >= limit:
-            return path
-        children = item.items() if isinstance(item, dict) else enumerate(item)
-        pending.extend((child, (*path, key)) for key, child in children if isinstance(child, (dict, list)))
+        item, depth, field = pop()
+        if depth > limit:
+            return field
+        named = depth <= NAMED_STEPS
+        for key, child in item.items() if isinstance(item, dict) else enumerate(item):
+            if isinstance(child, (dict, list)):
+                push((child, depth + 1, (*field, key) if named else field))
     return None
 
 
@@ -62,10 +71,8 @@ def json_object(body, content_type):
         raise invalid_request("The request body is not valid JSON: it is nested too deeply") from None
     if not isinstance(data, dict):
         raise invalid_request("The request body must be a JSON object")
-    if (path := nested_deeper_than(data, MAX_DEPTH)) is not None:
-        # Named by the field it is in (its first three steps: tools.1.input_schema,
-        # messages.0.content), not by the hundred steps down to where it is too deep.
-        raise invalid_request(f"{field_path(path[:3])}: nested more than {MAX_DEPTH} levels deep")
+    if (field := nested_deeper_than(data, MAX_DEPTH)) is not None:
+        raise invalid_request(f"{field_path(field)}: nested more than {MAX_DEPTH} levels deep")
     # JSON may escape half of a UTF-16 pair ("\ud800"), which is no text: refuse it
     # here rather than fail wherever it is first encoded.
     if SURROGATE_ESCAPE.search(body) and (path := _lone_surrogate(data)) is not None:

@@ -77,8 +77,8 @@ def _tool_calls(calls, path):
         if as_object(call, where).get("type", "function") != "function":
             raise bad(f"{where}.type", f"only 'function' tool calls are supported, not {call['type']!r}")
         function = as_object(call.get("function"), f"{where}.function")
-        raw = function.get("arguments")
-        arguments = tool_arguments(raw if isinstance(raw, dict) else as_string(raw, f"{where}.function.arguments"), f"{where}.function.arguments")
+        param, raw = f"{where}.function.arguments", function.get("arguments")
+        arguments = tool_arguments(raw if isinstance(raw, dict) else as_string(raw, param), param)
         blocks.append({
             "type": "tool_use",
             "id": as_string(call.get("id"), f"{where}.id", empty=False),

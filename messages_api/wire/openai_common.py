@@ -31,7 +31,7 @@ def arguments(value, param):
         except ValueError as exc:
             raise bad(param, f"is not valid JSON ({exc})") from None
         except RecursionError:
-            value = None
+            raise bad(param, f"is nested more than {MAX_DEPTH} levels deep") from None
     if not isinstance(value, dict):
         raise bad(param, "must be a JSON object")
     if nested_deeper_than(value, MAX_DEPTH) is not None:

@@ -16,10 +16,10 @@ from sessions_admin.models import TurnOutcome
 from sessions_admin.usage_windows import deciding
 
 from .claude import client_tools
-from .claude.runner import ShuttingDown, TurnEnded
+from .claude.runner import Overtaken, ShuttingDown, TurnEnded
 from .claude.registry import runtimes
 from .claude.runtime import PausedTurn
-from .errors import SHUTTING_DOWN, ApiError, Failure, classify
+from .errors import SHUTTING_DOWN, TURN_LOST, ApiError, Failure, classify
 from .events import Translation
 from .event_filter import EventFilter, hide_internal_tools
 from .message_builder import MessageBuilder
@@ -136,7 +136,8 @@ class ClientTurn:
             if self.outcome.kind == TurnOutcome.AWAITING_TOOL_RESULT:
                 calls = [call for call in self.outcome.tool_calls if call["id"] in self.outcome.paused_on]
                 paused = PausedTurn(self.turn, calls, self.filter.seen_message_ids)
-            await self.held.end(self.outcome, paused)
+            # The held conversation has the last word: a turn taken over is TURN_LOST.
+            self.outcome = await self.held.end(self.outcome, paused) or self.outcome
         return self.outcome
 
     def _outcome(self, kind):
@@ -165,7 +166,11 @@ class ClientTurn:
 
     def shut_down(self):
         """The server is stopping: end the answer with an error the client can read."""
-        self.turn.end_now()
+        self.turn.end_now(ShuttingDown)
+
+    def lose(self):
+        """Another instance took the turn over: end the answer with an error the client can read."""
+        self.turn.end_now(Overtaken)
 
     async def _client_items(self):
         """Client events (and PING while the CLI is quiet); raises ApiError on failure."""
@@ -186,6 +191,8 @@ class ClientTurn:
                 return
             except ShuttingDown:
                 raise SHUTTING_DOWN from None
+            except Overtaken:
+                raise TURN_LOST from None
             except Exception as exc:
                 raise (SHUTTING_DOWN if runtimes.closing else self._failed(exc)) from None
             quiet = 0.0

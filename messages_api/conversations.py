@@ -10,12 +10,16 @@ place a turn ends, from its outcome alone.
 """
 
 import asyncio
+import dataclasses
 import logging
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
+from channels.db import database_sync_to_async
+from django.conf import settings
 
+from sessions_admin import leases
 from sessions_admin import lineage as lineage_rules
 from sessions_admin.models import Conversation, TranscriptEntry, TurnOutcome, UsageWindow
 
@@ -25,13 +29,13 @@ from .claude.limiter import acquire_slot
 from .claude.options import cli_cwd
 from .claude.registry import runtimes
 from .client_turn import ClientTurn
-from .errors import ApiError
+from .errors import TURN_BUSY_ELSEWHERE, ApiError
 from .history import prompt_content, seed_session, split, system_in_place
 from .prompt import api_blocks, user_message
 
 log = logging.getLogger("claude_proxy.conversations")
 
-# How often a turn another instance answers is looked at again (its lease ends it).
+# How often a turn another instance answers is looked at again.
 TURN_POLL_SECONDS = 0.1
 # How long a paused turn waits for the SDK's background mirror to store the tool calls.
 STORED_WAIT_SECONDS, STORED_POLL_SECONDS = 5.0, 0.02
@@ -59,20 +63,18 @@ def tool_results(waiting_on, new_messages):
 
 
 async def hold_conversation(ask):
-    """The conversation's turn, held: its lock, a slot, its row and lineage."""
+    """The conversation's turn, held: its lock, a slot, its row, lease and lineage."""
     waiting_since = time.monotonic()
     resources = AsyncExitStack()
     try:
         runtime = await runtimes.hold(ask.key)
         resources.callback(runtimes.release, runtime)
-        slot = await acquire_slot()
-        resources.callback(slot.release)
-        # A spent subscription window refuses the request here, before any CLI; not
-        # earlier: a database read before the slot would let requests overtake each other.
-        await usage.check(ask)
-        # Waiting counts from the start: for the conversation's previous turn, then for a slot.
-        held = HeldConversation(ask, runtime, resources, round((time.monotonic() - waiting_since) * 1000))
-        await held.read_history()
+        held = HeldConversation(ask, runtime, resources)
+        await held.take_turn()
+        # Waiting counts from the start: for the conversation's previous turn, here or on
+        # another instance, then for a slot.
+        held.queue_wait_ms = round((time.monotonic() - waiting_since) * 1000)
+        held.read_history()
         runtimes.check_open()  # the server began to stop while this request waited
     except BaseException:
         await resources.aclose()
@@ -80,22 +82,81 @@ async def hold_conversation(ask):
     return held
 
 
+async def _held_elsewhere(conversation_id):
+    # Its connection given back before and after: a request that waits holds none (on
+    # PostgreSQL ten waiting requests would hold ten of the pool's).
+    return await database_sync_to_async(leases.held_elsewhere)(conversation_id, instances.name())
+
+
 class HeldConversation:
-    def __init__(self, ask, runtime, resources, queue_wait_ms):
+    def __init__(self, ask, runtime, resources):
         self.ask, self.params = ask, ask.params
         self.runtime = runtime  # claude.runtime.ConversationRuntime
-        self.queue_wait_ms = queue_wait_ms
+        self.queue_wait_ms = None
         self.conversation = self.lineage = self.results = None
+        self.lease = None  # sessions_admin.leases.Lease, while the turn is this instance's
         self.message_hashes = []
         self.process = None  # the CLI process handed out for this turn
+        self._slot = None
         self._outcome = self._paused = None
         self._resources = resources
-        self._resources.callback(self._settle_process)  # the first to run: before slot and lock
+        self._resources.push_async_callback(self._give_back)
+        self._resources.callback(self._settle_process)  # the first to run: before lease, slot and lock
         self._ended = False
 
-    async def read_history(self):
+    async def take_turn(self):
+        """A slot, then the conversation's turn for this instance (its lease). While another
+        instance answers the conversation, the request waits for it without its slot (other
+        conversations go on), at most CLAUDE_PROXY_REMOTE_TURN_WAIT."""
+        deadline = None
+        while True:
+            self._slot = await acquire_slot()
+            # A spent subscription window refuses the request here, before any CLI; not
+            # earlier: a database read before the slot would let requests overtake each other.
+            await usage.check(self.ask)
+            if await self._take_lease():
+                return
+            self._slot.release()
+            if deadline is None:
+                deadline = time.monotonic() + settings.CLAUDE_PROXY_REMOTE_TURN_WAIT
+                log.info("conversation %s answers on another instance: waiting for its turn", self.conversation.pk)
+            while await _held_elsewhere(self.conversation.pk):
+                if time.monotonic() > deadline:
+                    raise TURN_BUSY_ELSEWHERE
+                await asyncio.sleep(TURN_POLL_SECONDS)
+
+    async def _take_lease(self):
+        """The row the runtime keeps serves while it is the latest: one UPDATE checks its
+        version and takes the lease. Else the row is read again: a newer version means the
+        conversation went on on another instance, so the live CLI here is behind and is
+        ended (the turn resumes from the database's transcript). False while another
+        instance answers it."""
+        row = self.runtime.conversation
+        while True:
+            if row is None:
+                kind, key, scope = self.runtime.key
+                row = await Conversation.objects.afind_or_start(
+                    kind, key, scope, model=self.params.model, workdir=cli_cwd(), title=self._title()
+                )
+            if lease := await leases.atake(row, instances.name()):
+                if lease.taken_from:
+                    log.warning("conversation %s: took over the turn of %s", row.pk, lease.taken_from)
+                self.runtime.conversation, self.conversation = row, row
+                self.lease = self.runtime.lease = lease
+                return True
+            latest = await Conversation.objects.filter(pk=row.pk).afirst()
+            if latest is not None and latest.version != row.version and self.runtime.process is not None:
+                log.info("conversation %s went on elsewhere: its CLI here is behind", row.pk)
+                self.runtime.end()
+            self.runtime.conversation = self.conversation = row = latest
+            if latest is not None and await _held_elsewhere(latest.pk):
+                return False
+
+    def _title(self):
+        return lineage_rules.first_user_text([message.model_dump() for message in self.params.messages])
+
+    def read_history(self):
         messages = [message.model_dump() for message in self.params.messages]
-        self.conversation = await self._take_turn(lineage_rules.first_user_text(messages))
         self.message_hashes = [lineage_rules.message_hash(message) for message in messages]
         held = [] if self.conversation.is_expired else self.conversation.message_hashes
         waiting_on = [call["id"] for call in self.conversation.pending_tool_calls]
@@ -105,33 +166,6 @@ class HeldConversation:
         if self.lineage.resumes:
             new_messages = self.params.messages[self.lineage.first_new :]
             self.results = tool_results(waiting_on, new_messages)
-
-    async def _take_turn(self, title):
-        """The conversation's row, its turn taken for this instance (a lease in the row).
-
-        The row the runtime keeps serves while it is the latest: one UPDATE checks its
-        version and takes the turn. Else the row is read again: a newer version means the
-        conversation went on on another instance, so the live CLI here is behind and is
-        ended (the turn resumes from the database's transcript). While another instance
-        answers the conversation, this request waits for its turn, as it would here.
-        """
-        row = self.runtime.conversation
-        while True:
-            if row is None:
-                kind, key, scope = self.runtime.key
-                row = await Conversation.objects.afind_or_start(
-                    kind, key, scope, model=self.params.model, workdir=cli_cwd(), title=title
-                )
-            if await Conversation.objects.atake_turn(row, instances.name(), instances.lease_until()):
-                self.runtime.conversation = row
-                return row
-            latest = await Conversation.objects.filter(pk=row.pk).afirst()
-            if latest is not None and latest.version == row.version:
-                await asyncio.sleep(TURN_POLL_SECONDS)  # another instance answers it now
-            elif self.runtime.process is not None:
-                log.info("conversation %s went on elsewhere: its CLI here is behind", row.pk)
-                self.runtime.end()
-            row = latest
 
     @property
     def resume_id(self):
@@ -173,27 +207,41 @@ class HeldConversation:
         """End the turn by its outcome (None: nothing reached the CLI): the conversation
         written, the process kept, paused or stopped, the slot and the lock released."""
         if self._ended:
-            return
+            return self._outcome
         self._ended = True
         self._outcome, self._paused = outcome, paused
         try:
             if outcome is not None and outcome.kind == TurnOutcome.AWAITING_TOOL_RESULT and outcome.resume_at:
                 await self._stored(outcome.claude_session_id, outcome.resume_at)
-            if outcome is None:
-                await Conversation.objects.arelease_turn(self.conversation, instances.name())
-            else:
-                written = await self.conversation.arecord_turn(
+            if outcome is not None:
+                fields = self.conversation.turn_written(
                     outcome, message_hashes=self.message_hashes, lineage=self.lineage.kind,
-                    instance=instances.name(), live_until=instances.lease_until(),
+                    instance=instances.name(), live_until=leases.lease_until(),
                 )  # fmt: skip
-                if not written:
-                    # Another instance took the turn (this one's lease lapsed): its CLI is behind.
-                    log.warning("conversation %s moved on while this turn ran: not kept", self.conversation.pk)
-                    self._outcome, self.runtime.conversation = None, None
+                try:
+                    await leases.acommit(self.lease, self.conversation, fields)
+                    self.lease = self.runtime.lease = None
+                except leases.TurnLost:
+                    # Another instance took the turn over (this one's lease lapsed): its
+                    # answer is the one kept, and the CLI here is behind.
+                    log.warning("conversation %s: its turn went to another instance; not kept", self.conversation.pk)
+                    self._outcome = dataclasses.replace(outcome, kind=TurnOutcome.TURN_LOST)
+                    self.lease = self.runtime.lease = self.runtime.conversation = None
                 if outcome.rate_limit:
                     await UsageWindow.objects.arecord(usage.login(), outcome.rate_limit)
         finally:
             await self._resources.aclose()
+        return self._outcome
+
+    async def _give_back(self):
+        """The lease back, nothing written, when the turn ends before an outcome; the slot."""
+        if self.lease is not None:
+            lease, self.lease = self.lease, None
+            if self.runtime.lease is lease:
+                self.runtime.lease = None
+            await leases.arelease(lease, self.conversation)
+        if self._slot is not None:
+            self._slot.release()
 
     async def _stored(self, session_id, entry):
         """Wait until the database's transcript holds `entry` (the assistant message with

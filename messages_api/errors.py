@@ -32,6 +32,12 @@ class ApiError(Exception):
 
 
 SHUTTING_DOWN = ApiError(503, "overloaded_error", "The server is shutting down; retry in a moment")
+TURN_BUSY_ELSEWHERE = ApiError(
+    503, "overloaded_error", "This conversation is still answering on another instance; retry when it is done", retry_after=5
+)
+TURN_LOST = ApiError(
+    503, "overloaded_error", "Another instance took this conversation's turn over; its answer is the one kept", retry_after=1
+)
 
 
 def invalid_request(message):

@@ -3,15 +3,15 @@ other instances ask of it over the channel layer (Redis when REDIS_URL is set; i
 memory, this server alone, otherwise).
 
 The heartbeat keeps this instance's row (sessions_admin.instances.ProxyInstance) alive
-and renews the leases of the conversations it answers now (Conversation.turn_holder)
-and keeps live or paused (Conversation.live_on): a lease that lapses is an instance
-gone, whose turn any other may take; `purge_sessions` leaves held conversations alone.
+and renews what it holds (sessions_admin.leases.renew): the leases of the turns it
+answers now and the claims on the conversations it keeps live or paused. A turn another
+instance took over (this one missed its heartbeats) ends here at once. `purge_sessions`
+leaves held conversations alone.
 """
 
 import asyncio
 import logging
 import os
-from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -19,8 +19,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
+from sessions_admin import leases
 from sessions_admin.instances import ProxyInstance, this_instance
-from sessions_admin.models import Conversation
 
 from . import activity
 from .claude.registry import runtimes
@@ -33,20 +33,17 @@ GROUP = "proxy-instances"  # every instance's own channel: the admin's and the l
 name = this_instance
 
 
-def lease_until(now=None):
-    return (now or timezone.now()) + timedelta(seconds=settings.CLAUDE_PROXY_LEASE_SECONDS)
-
-
 async def heartbeat(started=None):
     """Say this instance is alive, with what it runs, and renew its conversations' leases."""
     answering, live = runtimes.held_conversations()
     # Its connection given back at the end: outside a request nothing else would.
-    await database_sync_to_async(_beat)(runtimes.describe(), answering, live, started)
+    for lease in await database_sync_to_async(_beat)(runtimes.describe(), answering, live, started):
+        log.warning("conversation %s: another instance took its turn over; ending it here", lease.conversation_id)
+        runtimes.lose(lease)
 
 
 def _beat(processes, answering, live, started):
-    now = timezone.now()
-    until, me = lease_until(now), name()
+    now, me = timezone.now(), name()
     ProxyInstance.objects.update_or_create(
         name=me,
         defaults={
@@ -58,9 +55,7 @@ def _beat(processes, answering, live, started):
             "turns": len(answering),
         },
     )
-    Conversation.objects.filter(pk__in=answering, turn_holder=me).update(turn_held_until=until)
-    Conversation.objects.filter(pk__in=live).update(live_on=me, live_until=until)
-    Conversation.objects.filter(live_on=me).exclude(pk__in=live).update(live_on="", live_until=None)
+    return leases.renew(me, answering, live, now)
 
 
 async def keep_alive():

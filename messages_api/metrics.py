@@ -7,9 +7,7 @@ CLAUDE_PROXY_API_KEY is set: then api_key.ApiKeyMiddleware asks for the key.
 """
 
 import re
-from datetime import timedelta
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
@@ -106,9 +104,8 @@ class InstanceCollector:
 
     def collect(self):
         up, processes, turns = families = self._families()
-        within = timedelta(seconds=3 * settings.CLAUDE_PROXY_HEARTBEAT_SECONDS)
         for instance in ProxyInstance.objects.all():
-            up.add_metric([instance.name], float(instance.is_alive(within)))
+            up.add_metric([instance.name], float(instance.is_alive()))
             processes.add_metric([instance.name], instance.processes)
             turns.add_metric([instance.name], instance.turns)
         return families

@@ -220,6 +220,8 @@ CLAUDE_PROXY_TOOL_WAIT = parse_duration(env.str("CLAUDE_PROXY_TOOL_WAIT", defaul
 CLAUDE_PROXY_INSTANCE = env.str("CLAUDE_PROXY_INSTANCE", default="")
 CLAUDE_PROXY_HEARTBEAT_SECONDS = env.float("CLAUDE_PROXY_HEARTBEAT_SECONDS", default=10.0)
 CLAUDE_PROXY_LEASE_SECONDS = env.float("CLAUDE_PROXY_LEASE_SECONDS", default=30.0)
+# How long a request waits for a conversation's turn another instance is answering.
+CLAUDE_PROXY_REMOTE_TURN_WAIT = parse_duration(env.str("CLAUDE_PROXY_REMOTE_TURN_WAIT", default="5m")).total_seconds()
 # Prompt text goes to the log only when asked for.
 CLAUDE_PROXY_LOG_PROMPTS = env.bool("CLAUDE_PROXY_LOG_PROMPTS", default=False)
 # Required from clients of /v1/* and /messages when set (x-api-key or Authorization: Bearer).

@@ -1,9 +1,7 @@
 """The admins of what the proxy keeps besides conversations and logs: responses stored for
 previous_response_id, the subscription's usage windows, the instances on the database."""
 
-from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.template.defaultfilters import truncatechars
@@ -127,7 +125,7 @@ class ProxyInstanceAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Alive", boolean=True)
     def alive(self, obj):
-        return obj.is_alive(timedelta(seconds=3 * settings.CLAUDE_PROXY_HEARTBEAT_SECONDS))
+        return obj.is_alive()
 
     @admin.display(description="Memory", ordering="rss_mb")
     def memory(self, obj):
@@ -139,6 +137,5 @@ class ProxyInstanceAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Forget the selected instances that are gone")
     def forget_gone(self, request, queryset):
-        within = timedelta(seconds=3 * settings.CLAUDE_PROXY_HEARTBEAT_SECONDS)
-        forgotten, _ = queryset.exclude(pk__in=ProxyInstance.objects.alive(within).values("pk")).delete()
+        forgotten, _ = queryset.gone().delete()
         self.message_user(request, f"Forgot {forgotten} gone instance{'s' if forgotten != 1 else ''}.")

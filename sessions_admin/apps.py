@@ -8,6 +8,11 @@ class SessionsAdminConfig(AppConfig):
     verbose_name = "Sessions and request logs"
 
     def ready(self):
+        from django.core import checks
+
+        from . import leases
+
+        checks.register(leases.check_lease_outlives_heartbeats)
         if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             from . import postgres
 

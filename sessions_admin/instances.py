@@ -1,7 +1,11 @@
 """The proxy's instances: several may serve one database (PostgreSQL), each with its own
 CLI processes. Each keeps a row here alive by a heartbeat (messages_api.instances), with
-what it runs; the conversations it answers or keeps live carry its name and a lease the
-same heartbeat renews, so every instance and the purge commands know what is held."""
+what it runs; the conversations it answers or keeps live carry its name and a lease
+(sessions_admin.leases) the same heartbeat renews, so every instance and the purge
+commands know what is held.
+
+An instance is alive while its heartbeats come: the rule is `alive_within`, here alone.
+"""
 
 import socket
 from datetime import timedelta
@@ -10,15 +14,25 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# Two heartbeats missed and an instance is gone: its turns are anyone's (leases.py).
+MISSED_BEATS = 2
+
 
 def this_instance():
     """This server's name: CLAUDE_PROXY_INSTANCE, else host:port (serve sets the port)."""
     return settings.CLAUDE_PROXY_INSTANCE or f"{socket.gethostname()}:{settings.CLAUDE_PROXY_PORT}"
 
 
+def alive_within():
+    return timedelta(seconds=MISSED_BEATS * settings.CLAUDE_PROXY_HEARTBEAT_SECONDS)
+
+
 class ProxyInstanceQuerySet(models.QuerySet):
-    def alive(self, within, now=None):
-        return self.filter(last_seen__gte=(now or timezone.now()) - within)
+    def alive(self, now=None):
+        return self.filter(last_seen__gte=(now or timezone.now()) - alive_within())
+
+    def gone(self, now=None):
+        return self.exclude(pk__in=self.alive(now).values("pk"))
 
 
 class ProxyInstance(models.Model):
@@ -42,5 +56,5 @@ class ProxyInstance(models.Model):
     def __str__(self):
         return self.name
 
-    def is_alive(self, within=timedelta(seconds=30), now=None):
-        return self.last_seen >= (now or timezone.now()) - within
+    def is_alive(self, now=None):
+        return self.last_seen >= (now or timezone.now()) - alive_within()

@@ -37,6 +37,8 @@ class TurnOutcome(models.TextChoices):
     FAILED = "failed", "Failed"
     CLIENT_GONE = "client_gone", "Client gone"
     AWAITING_TOOL_RESULT = "awaiting_tool_result", "Waiting for tool results"
+    # Answered, but another instance took the turn over meanwhile: nothing of it was kept.
+    TURN_LOST = "turn_lost", "Turn lost to another instance"
 
 
 USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
@@ -189,21 +191,6 @@ class ConversationQuerySet(models.QuerySet):
     def not_held(self, now=None):
         return self.exclude(pk__in=self.held(now).values("pk"))
 
-    async def atake_turn(self, conversation, instance, until, now=None):
-        """Take the conversation's turn for `instance`, until `until`, if no other
-        instance answers it now and its row is still at `conversation.version`: then
-        True. False: the row moved on, or another instance holds the turn."""
-        now = now or timezone.now()
-        free = models.Q(turn_holder="") | models.Q(turn_holder=instance) | models.Q(turn_held_until__lt=now)
-        taken = await self.filter(free, pk=conversation.pk, version=conversation.version).aupdate(
-            turn_holder=instance, turn_held_until=until
-        )
-        return taken == 1
-
-    async def arelease_turn(self, conversation, instance):
-        """Give the turn back, nothing written (no turn reached the CLI)."""
-        await self.filter(pk=conversation.pk, turn_holder=instance).aupdate(turn_holder="", turn_held_until=None)
-
     def runtime_keys(self):
         return [(kind, key, scope) for kind, key, scope in self.values_list("key_kind", "key", "scope")]
 
@@ -275,12 +262,14 @@ class Conversation(models.Model):
     last_used = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(db_index=True)
     # Several instances (sessions_admin.instances): advanced with every turn written, so an
-    # instance whose live CLI stands at an older version knows it is behind; the instance
-    # answering its turn now, until when (renewed by its heartbeat); the instance whose CLI
-    # holds it live or paused, until when.
+    # instance whose live CLI stands at an older version knows it is behind; the turn's
+    # lease (sessions_admin.leases): the instance answering it now, until when (renewed by
+    # its heartbeat), and the fencing epoch every take bumps; the instance whose CLI holds
+    # it live or paused, until when.
     version = models.PositiveIntegerField(default=0)
     turn_holder = models.CharField(max_length=100, blank=True)
     turn_held_until = models.DateTimeField(null=True, blank=True)
+    turn_epoch = models.PositiveIntegerField(default=0)
     live_on = models.CharField(max_length=100, blank=True)
     live_until = models.DateTimeField(null=True, blank=True)
 
@@ -302,8 +291,10 @@ class Conversation(models.Model):
     def is_expired(self):
         return self.expires_at < timezone.now()
 
-    async def arecord_turn(self, outcome, *, message_hashes, lineage, instance="", live_until=None):
-        """Write what a turn left, from its outcome alone (a client_turn.Outcome).
+    def turn_written(self, outcome, *, message_hashes, lineage, instance="", live_until=None):
+        """What a turn leaves on the conversation, from its outcome alone (a
+        client_turn.Outcome): the fields to write (leases.acommit writes them under the
+        turn's lease), set here too.
 
         Answered, or paused on the client's tool calls: the conversation holds the
         request's messages (`message_hashes`) and the answer, and waits for the results
@@ -330,25 +321,16 @@ class Conversation(models.Model):
         self.request_count += 1
         self.last_used = now
         self.expires_at = now + settings.CLAUDE_PROXY_SESSION_TTL
-        # The turn is given back; the CLI stays live on this instance if the turn kept it.
-        self.turn_holder, self.turn_held_until = "", None
+        # The CLI stays live on this instance if the turn kept it.
         self.live_on, self.live_until = (instance, live_until) if kept and live_until else ("", None)
-        # Written only over the version this turn began from: an instance that lost its
-        # turn (its lease expired and another took it) does not overwrite the newer row.
-        fields = {name: getattr(self, name) for name in TURN_FIELDS}
-        written = await Conversation.objects.filter(pk=self.pk, version=self.version).aupdate(
-            **fields, version=self.version + 1
-        )
-        if written:
-            self.version += 1
-        return bool(written)
+        return {name: getattr(self, name) for name in TURN_FIELDS}
 
 
-# What a turn writes on its conversation (Conversation.arecord_turn).
+# What a turn writes on its conversation (Conversation.turn_written), under its lease.
 TURN_FIELDS = (
     "claude_session_id", "previous_session_id", "model", "message_count", "message_hashes", "reply_digest",
     "last_lineage", "pending_tool_calls", "status", "waiting_since", "resume_at", "request_count", "last_used",
-    "expires_at", "turn_holder", "turn_held_until", "live_on", "live_until",
+    "expires_at", "live_on", "live_until",
 )  # fmt: skip
 
 

@@ -129,11 +129,17 @@ class Runtimes:
                 self._loop.call_soon_threadsafe(self.stop, key)
 
     def held_conversations(self):
-        """(ids of the conversations answering a turn here now, ids of those whose CLI is
-        kept here, live or paused): what this instance's heartbeat renews the leases of."""
-        runtimes = [r for r in list(self._by_key.values()) if r.conversation is not None]
-        answering = {r.conversation.pk for r in runtimes if r.lock.locked()}
-        return answering, {r.conversation.pk for r in runtimes if r.process is not None}
+        """(the leases of the turns answering here now, ids of the conversations whose CLI
+        is kept here, live or paused): what this instance's heartbeat renews."""
+        runtimes = list(self._by_key.values())
+        leases = [r.lease for r in runtimes if r.lease is not None]
+        return leases, {r.conversation.pk for r in runtimes if r.conversation is not None and r.process is not None}
+
+    def lose(self, lease):
+        """Another instance took this turn over: its answer here ends now (TURN_LOST)."""
+        for runtime in list(self._by_key.values()):
+            if runtime.lease == lease and runtime.client_turn is not None:
+                runtime.client_turn.lose()
 
     def running(self):
         """Keys of the conversations that keep a live CLI process."""

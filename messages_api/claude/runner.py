@@ -59,6 +59,10 @@ class ShuttingDown(Exception):
     """The server is stopping: whoever reads the turn must end its answer now."""
 
 
+class Overtaken(Exception):
+    """Another instance took this turn over: whoever reads it must end its answer now."""
+
+
 class Turn:
     """One user message sent to a process, and the SDK messages that answer it."""
 
@@ -79,9 +83,9 @@ class Turn:
         """Ask the owner to stop this turn (the client left, or the answer is already known)."""
         self.interrupt_requested.set()
 
-    def end_now(self):
-        """Make the reader's next `next()` raise ShuttingDown."""
-        self._put(ShuttingDown())
+    def end_now(self, reason=ShuttingDown):
+        """Make the reader's next `next()` raise `reason` (ShuttingDown, Overtaken)."""
+        self._put(reason())
 
     def _put(self, item):
         self._inbox.put_nowait(item)

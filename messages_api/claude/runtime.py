@@ -52,6 +52,7 @@ class ConversationRuntime:
     # The Conversation row as this server last wrote it: the next turn need not read it
     # again (only this server writes it; the admin clears it through `stop_soon`).
     conversation: object = None
+    lease: object = None  # sessions_admin.leases.Lease of the turn answering now, if any
     idle_since: float = field(default_factory=time.monotonic)
     # A new conversation may take a warm spare: the request whose like to start after the turn.
     refill_spares_for: object = None

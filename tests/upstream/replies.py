@@ -21,6 +21,7 @@ class Reply:
     stall_after: int | None = None  # after this many events, say nothing for `stall` seconds
     stall: float = 0.0
     headers: dict = field(default_factory=dict)  # sent with it, over the upstream's own
+    gate: object = None  # a threading.Event the reply waits for before answering at all
 
     def as_message(self):
         """The same reply as one non-streaming message."""

@@ -191,6 +191,8 @@ class FakeUpstream:
             def _answer(self, reply, stream):
                 if reply.hang:
                     time.sleep(reply.hang)
+                if reply.gate is not None:
+                    reply.gate.wait(120)
                 headers = {**upstream.headers, **reply.headers}
                 if reply.error:
                     return self._send_json(reply.status, reply.error, headers)

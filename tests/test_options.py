@@ -8,7 +8,8 @@ from django.conf import settings
 from django.test import override_settings
 
 from messages_api.claude.client_tools import ToolBridge
-from messages_api.claude.options import ISOLATION_VARIABLES, build_options, cli_env, cli_model
+from messages_api.claude import tether
+from messages_api.claude.options import ISOLATION_VARIABLES, build_options, cli_env, cli_model, cli_path
 from messages_api.schemas import MessagesRequest
 
 CORE_TOOLS = [
@@ -90,9 +91,17 @@ def test_it_builds_options_with_no_tools_and_no_permission_bypass():
     assert options.cwd == "/"  # the client's tools act on its machine: no path of this one
     assert options.setting_sources == []
     assert options.strict_mcp_config is True
-    assert options.env == cli_env()
+    assert options.env == {**cli_env(), "TETHERED_CLI": str(cli_path())}
     assert options.stderr is ignore_stderr
     assert options.max_buffer_size > 1024 * 1024
+
+
+def test_it_starts_the_cli_tethered_to_the_server():
+    options = build_options(request(), stderr=ignore_stderr)
+
+    assert options.cli_path == Path(tether.__file__).with_name("tethered-cli")
+    assert os.access(options.cli_path, os.X_OK)
+    assert options.env["TETHERED_CLI"] == str(cli_path())
 
 
 @override_settings(CLAUDE_PROXY_MODE="internal")

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from . import client_tools
 from .internal_tools import internal_server
+from .tether import tethered
 
 # The CLI's own tools act on the server's machine; clients bring their own tools.
 BLOCKED_TOOLS = (
@@ -147,7 +148,10 @@ def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False
     that Claude session up to its entry `resume_at`, in a new session if `fork`; `session_store` mirrors the transcript (and rebuilds it for a
     resume when the CLI's own files are gone).
     """
-    env = cli_env(params.max_tokens)
+    # The CLI dies with this server, however it dies (tether.py); one that is not there
+    # is left for the SDK to say so.
+    program, tether_env = tethered(cli_path()) if cli_is_there() else (cli_path(), {})
+    env = {**cli_env(params.max_tokens), **tether_env}
     servers, allowed = tools.mcp_servers() if tools else {}, tools.allowed_tools() if tools else []
     if settings.CLAUDE_PROXY_MODE == "internal":
         servers, allowed = internal_server({**os.environ, **env})
@@ -187,5 +191,5 @@ def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False
         # A turn paused on client tools ends no turn, and the batched mirror flushes at
         # turn ends: the entries a resume at the tool calls needs must be stored at once.
         session_store_flush="eager" if tools else "batched",
-        cli_path=cli_path(),
+        cli_path=program,
     )

@@ -216,3 +216,40 @@ def test_it_serves_50_concurrent_streams_over_10_conversations_without_losing_on
     wait_until(lambda: rows.count() == 50, what="the 50 log rows")
     assert set(rows.values_list("status", "outcome")) == {(200, "answered")}
     assert list(Conversation.objects.filter(key__startswith="fifty-").values_list("request_count", flat=True)) == [5] * 10
+
+
+def test_it_spreads_a_burst_after_a_restart_by_the_hash(instances, upstream):
+    """A recovered instance gets its share of the conversations again at once: nginx does
+    not keep it marked down after a connection it refused (deploy/: max_fails=0)."""
+    keys = [f"burst-{uuid.uuid4().hex[:8]}-{n}" for n in range(40)]
+    first = {}
+
+    def open_conversation(key):
+        first[key] = instances.answered_by(ask(instances.nginx.url, history_of(1), key).headers["x-request-id"])
+
+    run_together(open_conversation, keys)
+    on_b = [key for key in keys if first[key] == "b"]
+    assert on_b and len(on_b) < len(keys)
+    instances.kill("b")
+    moved = ask(instances.nginx.url, history_of(2), on_b[0])  # refused by b: nginx tries a
+    assert instances.answered_by(moved.headers["x-request-id"]) == "a"
+    instances.revive("b")
+    burst = {}
+
+    def stream(key):
+        turn = 3 if key == on_b[0] else 2
+        response = ask(instances.nginx.url, history_of(turn), key, stream=True)
+        assert sse_events(response.content)[-1][0] == "message_stop"
+        burst[key] = instances.answered_by(response.headers["x-request-id"])
+
+    run_together(stream, keys)
+
+    assert burst == first
+
+
+def run_together(call, keys):
+    threads = [threading.Thread(target=call, args=(key,)) for key in keys]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -272,6 +272,18 @@ class MessagesRequest(_Strict):
         return self
 
     @model_validator(mode="after")
+    def user_text_says_something(self):
+        # As the API refuses it; the CLI, sent a blank prompt, answers with no message at all.
+        for n, message in enumerate(self.messages):
+            for m, block in enumerate(message.content if message.role == "user" else ()):
+                if block.type == "text" and not block.text.strip():
+                    words = "contain non-whitespace text" if block.text else "be non-empty"
+                    raise PydanticCustomError(
+                        "blank_text", f"messages.{n}.content.{m}.text: text content blocks must {words}"
+                    )
+        return self
+
+    @model_validator(mode="after")
     def tool_blocks_pair_up(self):
         if problem := tool_pairing_problem(self.messages):
             raise PydanticCustomError("tool_pairing", problem)

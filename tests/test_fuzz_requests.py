@@ -4,16 +4,12 @@ never a 5xx, every error is the JSON envelope, and every request has its log row
 import json
 import uuid
 
-import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.fuzzing import EXAMPLES, FUZZ_SETTINGS, JSON_VALUES, RAW_BODIES, RUN_TIMEOUT, fuzzed_proxy_for
 from tests.helpers import logged
-from tests.upstream import replies
-
-SCALARS = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=20)
-JSON_VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
 BLOCK_TYPES = st.sampled_from(["text", "image", "document", "tool_use", "tool_result", "thinking", "search_result", "", 5])
 BLOCKS = st.fixed_dictionaries(
     {"type": BLOCK_TYPES},
@@ -70,7 +66,7 @@ BODIES = (
     VALID_REQUESTS.map(lambda data: (json.dumps(data).encode(), "application/json"))
     | REQUESTS.map(lambda data: (json.dumps(data).encode(), "application/json"))
     | JSON_VALUES.map(lambda data: (json.dumps(data).encode(), "application/json"))
-    | st.tuples(st.binary(max_size=60), st.sampled_from(["application/json", "text/plain", ""]))
+    | RAW_BODIES
 )
 
 answered = []
@@ -78,20 +74,11 @@ answered = []
 
 @pytest.fixture(scope="module")
 def fuzzed_proxy(cli_env, upstream_server):
-    from tests.proxy_server import ProxyServer
-    from tests.conftest import TEST_ROOT
-
-    upstream_server.reset()
-    upstream_server.default_reply = lambda: replies.text("fuzzed answer")
-    server = ProxyServer({**cli_env, "CLAUDE_PROXY_MAX_LIVE": "2"}, TEST_ROOT / "data").start()
-    client = httpx.Client(timeout=60)
-    yield server, client
-    client.close()
-    server.stop()
-    upstream_server.default_reply = upstream_server.DEFAULT_REPLY
+    yield from fuzzed_proxy_for(cli_env, upstream_server)
 
 
-@settings(max_examples=500, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@RUN_TIMEOUT
+@FUZZ_SETTINGS
 @given(body=BODIES)
 def test_it_never_fails_with_a_5xx_and_logs_every_request(fuzzed_proxy, body):
     proxy, client = fuzzed_proxy
@@ -112,5 +99,5 @@ def test_it_never_fails_with_a_5xx_and_logs_every_request(fuzzed_proxy, body):
 
 
 def test_it_fuzzed_at_least_500_requests_both_taken_and_refused():
-    assert len(answered) >= 500
+    assert len(answered) >= EXAMPLES
     assert {200, 400} <= set(answered)  # the fuzzing reached the CLI as well as the parser

@@ -332,3 +332,24 @@ def test_it_names_the_first_bad_field_when_several_are_bad():
         parse(body(model=..., messages=[]))
 
     assert caught.value.message == "model: Field required"
+
+
+@pytest.mark.parametrize(
+    "messages, said",
+    [
+        ([{"role": "user", "content": "\r"}], "messages.0.content.0.text: text content blocks must contain non-whitespace text"),
+        ([{"role": "user", "content": ""}], "messages.0.content.0.text: text content blocks must be non-empty"),
+        (
+            [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": [{"type": "text", "text": "ok"}, {"type": "text", "text": " \n"}]}],
+            "messages.2.content.1.text: text content blocks must contain non-whitespace text",
+        ),
+        ([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": " "}, {"role": "user", "content": "Go on"}], None),
+    ],
+)
+def test_it_refuses_user_text_with_nothing_in_it_as_the_api_does(messages, said):
+    if said is None:
+        assert parse(body(messages=messages)).messages[1].content[0].text == " "
+        return
+    with pytest.raises(ApiError) as refused:
+        parse(body(messages=messages))
+    assert (refused.value.status, refused.value.message) == (400, said)

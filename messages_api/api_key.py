@@ -4,12 +4,14 @@ import hmac
 
 from django.conf import settings
 
+from proxy_project.endpoints import api_prefixes
+
 from .errors import ApiError
 from .middleware import AsyncMiddleware
 from .wire import edge_errors
 
 # /metrics is open like /health unless a key is set: then it takes the key as /v1/* does.
-PROTECTED_PREFIXES = ("/v1/", "/messages", "/chat/", "/responses", "/metrics")
+PROTECTED_PREFIXES = (*api_prefixes(), "/metrics")
 WRONG_KEY = ApiError(401, "authentication_error", "Invalid or missing API key (x-api-key or Authorization: Bearer)")
 
 

@@ -13,16 +13,13 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from proxy_project.endpoints import label_of
 from sessions_admin.instances import ProxyInstance, this_instance
 from sessions_admin.usage_windows import STATUSES, UsageWindow
 
 from .claude.registry import runtimes
 
 # A label's values must stay few: paths and model names the client chose are folded.
-ENDPOINTS = (
-    "/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/messages",
-    "/v1/chat/completions", "/chat/completions", "/v1/responses", "/responses",
-)  # fmt: skip
 MODEL_NAME = re.compile(r"^[A-Za-z0-9._:\[\]-]{1,64}$")
 TOKEN_KINDS = (
     ("input_tokens", "input"),
@@ -51,19 +48,13 @@ REFUSALS = Counter(
 )
 
 
-def endpoint_label(path):
-    if path in ENDPOINTS:
-        return path
-    return "/v1/models/{id}" if path.startswith("/v1/models/") else "other"
-
-
 def model_label(model):
     return model if MODEL_NAME.match(model or "") else ("" if not model else "other")
 
 
 def observe(record):
     """Count one finished request (messages_api.request_log.RequestRecord)."""
-    endpoint, model = endpoint_label(record.endpoint), model_label(record.model)
+    endpoint, model = label_of(record.endpoint), model_label(record.model)
     REQUESTS.labels(endpoint, model, str(record.status), record.error_type or "none").inc()
     if record.ttfb_ms is not None:
         TTFB.labels(endpoint, model).observe(record.ttfb_ms / 1000)

@@ -226,12 +226,14 @@ CLAUDE_PROXY_REMOTE_TURN_WAIT = parse_duration(env.str("CLAUDE_PROXY_REMOTE_TURN
 CLAUDE_PROXY_LOG_PROMPTS = env.bool("CLAUDE_PROXY_LOG_PROMPTS", default=False)
 # Required from clients of /v1/* and /messages when set (x-api-key or Authorization: Bearer).
 CLAUDE_PROXY_API_KEY = env.str("CLAUDE_PROXY_API_KEY", default="")
-# Browsers may call /v1/* and /messages only from these origins (CORS); none by default.
+# Browsers may call the API's paths only from these origins (CORS); none by default.
 CLAUDE_PROXY_CORS_ORIGINS = [origin.rstrip("/") for origin in env.list("CLAUDE_PROXY_CORS_ORIGINS", default=[])]
 if CLAUDE_PROXY_CORS_ORIGINS:
     from urllib.parse import urlsplit  # noqa: E402
 
     from corsheaders.defaults import default_headers  # noqa: E402
+
+    from proxy_project.endpoints import api_path_pattern  # noqa: E402
     from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
     for _origin in CLAUDE_PROXY_CORS_ORIGINS:
@@ -245,7 +247,7 @@ if CLAUDE_PROXY_CORS_ORIGINS:
     # browser sends its preflight without credentials, and it must be answered, not refused.
     MIDDLEWARE.insert(MIDDLEWARE.index("messages_api.api_key.ApiKeyMiddleware"), "corsheaders.middleware.CorsMiddleware")
     CORS_ALLOWED_ORIGINS = CLAUDE_PROXY_CORS_ORIGINS
-    CORS_URLS_REGEX = r"^/(v1/|messages$)"
+    CORS_URLS_REGEX = api_path_pattern()  # every path the API serves (proxy_project/endpoints.py)
     CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
     # What the Anthropic SDKs (their x-stainless-* telemetry too) and OpenCode send.
     CORS_ALLOW_HEADERS = (

@@ -2,16 +2,14 @@
 says. The request log keeps the endpoint; the admin, the dashboard and the live page
 show the wire format."""
 
+from proxy_project.endpoints import paths_of
+
 WIRE_FORMATS = (
     ("anthropic", "Anthropic"),
     ("openai_chat", "OpenAI Chat"),
     ("openai_responses", "OpenAI Responses"),
 )
-ENDPOINTS = {
-    "anthropic": ("/v1/messages", "/messages", "/v1/messages/count_tokens"),
-    "openai_chat": ("/v1/chat/completions", "/chat/completions"),
-    "openai_responses": ("/v1/responses", "/responses"),
-}
+ENDPOINTS = {wire: paths_of(wire) for wire, _ in WIRE_FORMATS}  # the endpoint table's
 
 
 def wire_format_of(endpoint):

@@ -11,6 +11,7 @@ place a turn ends, from its outcome alone.
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import time
 from contextlib import AsyncExitStack
@@ -152,11 +153,16 @@ class HeldConversation:
             if latest is not None and await _held_elsewhere(latest.pk):
                 return False
 
+    @functools.cached_property
+    def _messages(self):
+        """The request's messages as plain dicts: what lineage hashes, and titles by."""
+        return [message.model_dump() for message in self.params.messages]
+
     def _title(self):
-        return lineage_rules.first_user_text([message.model_dump() for message in self.params.messages])
+        return lineage_rules.first_user_text(self._messages)
 
     def read_history(self):
-        messages = [message.model_dump() for message in self.params.messages]
+        messages = self._messages
         self.message_hashes = [lineage_rules.message_hash(message) for message in messages]
         held = [] if self.conversation.is_expired else self.conversation.message_hashes
         waiting_on = [call["id"] for call in self.conversation.pending_tool_calls]

@@ -44,10 +44,14 @@ def paths_of(wire):
     return tuple(endpoint.path for endpoint in ENDPOINTS if endpoint.wire == wire)
 
 
+def _outside_root():
+    """The API's endpoints that are not under API_ROOT (the aliases without /v1)."""
+    return [endpoint for endpoint in ENDPOINTS if endpoint.api and not endpoint.route.startswith(API_ROOT)]
+
+
 def api_prefixes():
     """The API's paths as prefixes: /v1/, and each endpoint outside it (its subpaths too)."""
-    outside = [endpoint.path for endpoint in ENDPOINTS if endpoint.api and not endpoint.route.startswith(API_ROOT)]
-    return (f"/{API_ROOT}", *outside)
+    return (f"/{API_ROOT}", *(endpoint.path for endpoint in _outside_root()))
 
 
 PARAMETER = re.compile(r"<(?:\w+:)?\w+>")
@@ -68,5 +72,5 @@ def label_of(path):
 
 def api_path_pattern():
     """A regex of the API's paths (django-cors-headers' CORS_URLS_REGEX)."""
-    outside = [re.escape(endpoint.route) + "$" for endpoint in ENDPOINTS if endpoint.api and not endpoint.route.startswith(API_ROOT)]
-    return rf"^/({re.escape(API_ROOT)}|{'|'.join(outside)})"
+    outside = "|".join(re.escape(endpoint.route) + "$" for endpoint in _outside_root())
+    return rf"^/({re.escape(API_ROOT)}|{outside})"

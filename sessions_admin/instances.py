@@ -32,7 +32,7 @@ class ProxyInstanceQuerySet(models.QuerySet):
         return self.filter(last_seen__gte=(now or timezone.now()) - alive_within())
 
     def gone(self, now=None):
-        return self.exclude(pk__in=self.alive(now).values("pk"))
+        return self.filter(last_seen__lt=(now or timezone.now()) - alive_within())
 
 
 class ProxyInstance(models.Model):

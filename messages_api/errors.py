@@ -40,6 +40,12 @@ TURN_LOST = ApiError(
 )
 
 
+# A 429 the CLI reports without naming a window (a throttle, an API key's rate limit)
+# carries no reset the proxy can read: the CLI keeps the upstream's `retry-after` to
+# itself. The API always sends one on a 429 and clients wait on it, so this stands in.
+RATE_LIMIT_RETRY_AFTER = 30
+
+
 def invalid_request(message):
     return ApiError(400, "invalid_request_error", message)
 
@@ -104,7 +110,8 @@ def _from_status(status, failure):
     if status == 402:
         return ApiError(402, "billing_error", _with_detail("The Claude subscription has a billing problem", failure))
     if status == 429:
-        return ApiError(429, "rate_limit_error", _with_detail("Claude usage limit reached; wait and retry", failure))
+        words = _with_detail("Claude usage limit reached; wait and retry", failure)
+        return ApiError(429, "rate_limit_error", words, retry_after=RATE_LIMIT_RETRY_AFTER)
     if status in (503, 529):
         # As the real API answers: clients raise their overloaded error on a 529.
         return ApiError(status, "overloaded_error", _with_detail("Claude is overloaded; retry in a few seconds", failure))

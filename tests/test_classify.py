@@ -129,3 +129,14 @@ def test_it_puts_the_error_in_the_anthropic_envelope():
     error = classify(Failure(api_error_status=429))
 
     assert error.envelope() == {"type": "error", "error": {"type": "rate_limit_error", "message": RATE_LIMIT}}
+
+
+@pytest.mark.parametrize(
+    "failure", [Failure(api_error_status=429), Failure(assistant_error="rate_limit"), Failure(text="Too many requests")], ids=["status", "cause", "text"]
+)
+def test_it_says_when_to_come_back_after_a_rate_limit_naming_no_window(failure):
+    assert classify(failure).retry_after == 30
+
+
+def test_it_says_nothing_of_coming_back_after_other_errors():
+    assert [classify(Failure(api_error_status=status)).retry_after for status in (401, 402, 500, 529)] == [None] * 4

@@ -90,3 +90,5 @@ def test_it_gives_an_upstream_failure_alike_on_both_wires(proxy, upstream, upstr
     for answer in answers.values():
         row = logged(answer.headers["x-request-id"])
         assert (row.status, row.error_message) == (status, error["message"])
+        # A 429 always says when to come back, as the API's do; the other errors do not.
+        assert answer.headers.get("retry-after") == ("30" if status == 429 else None)

@@ -32,6 +32,7 @@ def test_it_classifies_an_upstream_error(proxy, upstream, upstream_status, statu
     assert body["error"]["type"] == error_type
     row = logged(response.headers["x-request-id"])
     assert (row.status, row.error_type, row.error_message) == (status, error_type, body["error"]["message"])
+    assert response.headers.get("retry-after") == ("30" if status == 429 else None)
     assert len(upstream.message_requests()) == 1
 
 

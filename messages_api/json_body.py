@@ -43,17 +43,24 @@ def nested_deeper_than(value, limit):
     return None
 
 
-def _lone_surrogate(value, path=()):
-    """The path of the first string holding a lone UTF-16 surrogate, or None."""
+def _is_text(value):
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def lone_surrogate(value, path=()):
+    """The path of the first string (a value or a key) holding a lone UTF-16 surrogate,
+    or None."""
     if isinstance(value, str):
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            return path
-        return None
+        return None if _is_text(value) else path
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        if (found := _lone_surrogate(item, (*path, key))) is not None:
+        if isinstance(key, str) and not _is_text(key):
+            return (*path, key.encode(errors="replace").decode())
+        if (found := lone_surrogate(item, (*path, key))) is not None:
             return found
     return None
 
@@ -75,7 +82,7 @@ def json_object(body, content_type):
         raise invalid_request(f"{field_path(field)}: nested more than {MAX_DEPTH} levels deep")
     # JSON may escape half of a UTF-16 pair ("\ud800"), which is no text: refuse it
     # here rather than fail wherever it is first encoded.
-    if SURROGATE_ESCAPE.search(body) and (path := _lone_surrogate(data)) is not None:
+    if SURROGATE_ESCAPE.search(body) and (path := lone_surrogate(data)) is not None:
         raise invalid_request(f"{field_path(path)}: the string holds a lone UTF-16 surrogate, which is not valid text")
     return data
 

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from messages_api.json_body import MAX_DEPTH
+from tests.helpers import logged
 
 DEEP = 600  # the engine's recursive steps gave out from ~500 levels
 JSON = {"content-type": "application/json"}
@@ -56,6 +57,32 @@ def test_it_refuses_a_deep_body_on_the_openai_wires(proxy, upstream, path, text,
 
     assert error["param"] == param
     assert f"nested more than {MAX_DEPTH} levels deep" in error["message"]
+    assert upstream.message_requests() == []
+
+
+# An escape for half a UTF-16 pair inside the arguments' JSON text: no text that
+# PostgreSQL (or any UTF-8 store) can keep, so it failed the transcript's insert there.
+LONE_SURROGATE = json.dumps('{"path": "\\ud800"}')
+
+
+@pytest.mark.parametrize(
+    "path, text, param",
+    [
+        ("/v1/chat/completions", CHAT_CALL % LONE_SURROGATE, "messages.1.tool_calls.0.function.arguments"),
+        ("/v1/responses", RESPONSES_CALL % LONE_SURROGATE, "input[1].arguments"),
+    ],
+    ids=["chat", "responses"],
+)
+def test_it_refuses_a_lone_surrogate_in_a_tool_calls_arguments(proxy, upstream, path, text, param):
+    response = _post(proxy, path, text)
+
+    assert _openai_error(response) == {
+        "message": f"{param}: holds a lone UTF-16 surrogate, which is not valid text",
+        "type": "invalid_request_error",
+        "param": param,
+        "code": None,
+    }
+    assert logged(response.headers["x-request-id"]).status == 400
     assert upstream.message_requests() == []
 
 

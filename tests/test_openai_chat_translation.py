@@ -173,6 +173,8 @@ def test_it_asks_for_json_through_a_system_note():
          "messages.1.tool_calls.0.function.arguments: is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
         ({"messages": [{"role": "assistant", "tool_calls": [{**CALL, "function": {"name": "read", "arguments": "[1]"}}]}]},
          "messages.0.tool_calls.0.function.arguments: must be a JSON object"),
+        ({"messages": [{"role": "assistant", "tool_calls": [{**CALL, "function": {"name": "read", "arguments": '{"\\udc00": 1}'}}]}]},
+         "messages.0.tool_calls.0.function.arguments: holds a lone UTF-16 surrogate, which is not valid text"),
         ({"messages": [{"role": "robot", "content": "Hi"}]},
          "messages.0.role: Input should be one of ['system', 'developer', 'user', 'assistant', 'tool'], not 'robot'"),
         ({"messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}]},

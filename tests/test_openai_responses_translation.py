@@ -512,6 +512,8 @@ BAD_BODIES = [
      "input[1].arguments", "input[1].arguments: is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
     ({"model": "gpt-5", "input": [user(text("x")), call("c", "f", {}) | {"arguments": "[1]"}]},
      "input[1].arguments", "input[1].arguments: must be a JSON object"),
+    ({"model": "gpt-5", "input": [user(text("x")), call("c", "f", {}) | {"arguments": '{"path": "\\ud800"}'}]},
+     "input[1].arguments", "input[1].arguments: holds a lone UTF-16 surrogate, which is not valid text"),
     ({"model": "gpt-5", "input": "Hi", "tools": [{"type": "function", "name": "bad name"}]}, "tools[0].name",
      "tools[0].name: expected a string of 1 to 64 characters from a-z, A-Z, 0-9, _ and -"),
     ({"model": "gpt-5", "input": "Hi", "tools": [{"type": "namespace", "name": "n", "tools": {}}]}, "tools[0].tools",

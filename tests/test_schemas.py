@@ -188,6 +188,7 @@ BAD = [
     pytest.param(b'{"model": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", JSON, "The request body is not valid JSON: it is nested too deeply", id="nested-too-deeply"),
     pytest.param(with_content("half \ud800 pair"), JSON, "messages.0.content: the string holds a lone UTF-16 surrogate, which is not valid text", id="lone-surrogate-text"),
     pytest.param(body(system=[{"type": "text", "text": "x"}, {"type": "text", "text": "\udc00"}]), JSON, "system.1.text: the string holds a lone UTF-16 surrogate, which is not valid text", id="lone-surrogate-system"),
+    pytest.param(with_content([{"type": "tool_use", "id": "t", "name": "n", "input": {"\ud800": 1}}]), JSON, "messages.0.content.0.input.?: the string holds a lone UTF-16 surrogate, which is not valid text", id="lone-surrogate-key"),
     pytest.param(body(model="m" * 257), JSON, "model: String should have at most 256 characters", id="model-too-long"),
     pytest.param(with_content([{"type": "tool_result", "tool_use_id": "t" * 257}]), JSON, "messages.0.content.0.tool_result.tool_use_id: String should have at most 256 characters", id="tool-use-id-too-long"),
     pytest.param(body(tools=[{"name": "n" * 129}]), JSON, "tools.0.name: String should have at most 128 characters", id="tool-name-too-long"),

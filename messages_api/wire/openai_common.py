@@ -3,7 +3,7 @@ table, a tool call's `arguments`. Pure; a bad value is a 400 naming the client's
 
 import json
 
-from ..json_body import MAX_DEPTH, nested_deeper_than
+from ..json_body import MAX_DEPTH, lone_surrogate, nested_deeper_than
 from . import bad
 
 # OpenAI's reasoning efforts as Claude's. "none" and "minimal" ask for the least reasoning
@@ -25,7 +25,9 @@ def arguments(value, param):
     they must be, nested no deeper than a body may be."""
     if value is None or value == "":
         return {}
+    escaped = False
     if isinstance(value, str):
+        escaped = "\\u" in value
         try:
             value = json.loads(value)
         except ValueError as exc:
@@ -36,4 +38,7 @@ def arguments(value, param):
         raise bad(param, "must be a JSON object")
     if nested_deeper_than(value, MAX_DEPTH) is not None:
         raise bad(param, f"is nested more than {MAX_DEPTH} levels deep")
+    # The JSON text may escape half a UTF-16 pair, as a body may (json_body refuses that).
+    if escaped and lone_surrogate(value) is not None:
+        raise bad(param, "holds a lone UTF-16 surrogate, which is not valid text")
     return value

@@ -1,5 +1,6 @@
 """Errors in the Anthropic envelope, and the one place CLI failures are classified."""
 
+import re
 from dataclasses import dataclass
 
 from claude_agent_sdk import CLIConnectionError, CLINotFoundError, ProcessError
@@ -95,6 +96,19 @@ def _auth():
     return ApiError(401, "authentication_error", f"Claude Code is not signed in or its login expired. {login_hint()}")
 
 
+# Where the upstream is, as the CLI's words may name it: a URL, or a host with its port.
+UPSTREAM_ADDRESS = re.compile(
+    r"\bhttps?://[^\s\"'()<>]+|(?:\b(?:\d{1,3}\.){3}\d{1,3}|\[[0-9A-Fa-f:.]+\]|\blocalhost|\b[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})(?::\d{1,5})\b"
+)
+
+
+def for_the_client(text):
+    """The CLI's words as a client may read them. The client has no business with the
+    server's install paths (but for a missing CLI's: /readyz names it too, and the
+    operator must fix it), nor with where its upstream is."""
+    return UPSTREAM_ADDRESS.sub("the upstream", text.replace(str(cli_path()), "claude"))
+
+
 def first_meaningful_line(text):
     """The line of the CLI's stderr that says what went wrong: the first with words."""
     return next((line.strip() for line in text.splitlines() if any(char.isalpha() for char in line)), "")
@@ -151,9 +165,7 @@ def classify(failure):
     Structured signals first (timeout, HTTP status of the failing call, the named
     cause, exception type and exit code), text matching last.
     """
-    # The client has no business with the server's install paths (but for a missing
-    # CLI's, below: /readyz names it too, and the operator must fix it).
-    failure.text = failure.text.replace(str(cli_path()), "claude")
+    failure.text = for_the_client(failure.text)
     if failure.timed_out:
         return ApiError(504, "timeout_error", "Claude Code did not answer in time")
     if failure.rate_limit and failure.rate_limit.get("status") == "rejected":
@@ -181,7 +193,7 @@ def classify(failure):
 
     if exit_code is not None:
         # Not a guess at the cause: what the CLI said, if it said anything.
-        said = first_meaningful_line(failure.stderr).replace(str(cli_path()), "claude")
+        said = for_the_client(first_meaningful_line(failure.stderr))
         reason = f": {said}" if said else ""
         return ApiError(502, "api_error", f"Claude Code exited unexpectedly (exit code {exit_code}){reason}")
     if isinstance(exception, CLIConnectionError):

@@ -140,3 +140,20 @@ def test_it_says_when_to_come_back_after_a_rate_limit_naming_no_window(failure):
 
 def test_it_says_nothing_of_coming_back_after_other_errors():
     assert [classify(Failure(api_error_status=status)).retry_after for status in (401, 402, 500, 529)] == [None] * 4
+
+
+@pytest.mark.parametrize(
+    "words, said",
+    [
+        ("Unable to connect to API (ECONNREFUSED 127.0.0.1:8443)", "Unable to connect to API (ECONNREFUSED the upstream)"),
+        ("Request to http://10.0.0.7:4000/v1/messages failed", "Request to the upstream failed"),
+        ("connect ETIMEDOUT [::1]:443", "connect ETIMEDOUT the upstream"),
+        ("getaddrinfo ENOTFOUND llm-gateway.internal.example:8080", "getaddrinfo ENOTFOUND the upstream"),
+        ("socket hang up at localhost:3000", "socket hang up at the upstream"),
+        ("Request timed out after 10:30 minutes", "Request timed out after 10:30 minutes"),
+        ("Error 529: overloaded", "Error 529: overloaded"),
+    ],
+    ids=["ipv4", "url", "ipv6", "hostname", "localhost", "a-time", "a-status"],
+)
+def test_it_keeps_where_the_upstream_is_from_the_client(words, said):
+    assert classify(Failure(api_error_status=500, text=words)).message == f"The Claude API returned a server error ({said})"

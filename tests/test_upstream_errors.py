@@ -136,3 +136,24 @@ def test_it_makes_the_official_client_raise_its_overloaded_error(proxy, upstream
         client.messages.create(model="claude-sonnet-5-5", max_tokens=10, messages=[{"role": "user", "content": "Hi"}])
 
     assert caught.value.status_code == 529
+
+
+def test_it_keeps_where_the_upstream_is_from_every_wire(proxy, upstream):
+    said = f"no route from {upstream.url}/v1/messages nor 10.1.2.3:8443"
+    bodies = {"/v1/messages": message_body(stream=False), **openai_bodies()}
+    upstream.enqueue(*[replies.error(500, said) for _ in bodies])
+
+    answers = [httpx.post(f"{proxy.url}{path}", json=body, timeout=60) for path, body in bodies.items()]
+
+    assert [answer.status_code for answer in answers] == [502, 502, 502]
+    for answer in answers:
+        assert "no route from the upstream nor the upstream" in answer.text
+        assert "127.0.0.1" not in answer.text and "8443" not in answer.text
+        assert "127.0.0.1" not in logged(answer.headers["x-request-id"]).error_message
+
+
+def openai_bodies():
+    return {
+        "/v1/chat/completions": {"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "Hi"}]},
+        "/v1/responses": {"model": "claude-sonnet-4-5", "input": "Hi"},
+    }

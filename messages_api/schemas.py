@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .json_body import nested_deeper_than
+from .media import IMAGE_TYPES, image_data_problem
 from .tool_pairing import tool_pairing_problem
 
 
@@ -80,15 +81,29 @@ def _source_tag(value):
 
 _SOURCE_TYPE_REQUIRED = Discriminator(_source_tag)
 
-ImageSource = Annotated[
-    Annotated[Base64Source, Tag("base64")] | Annotated[UrlSource, Tag("url")] | Annotated[FileSource, Tag("file")],
-    _SOURCE_TYPE_REQUIRED,
-]
 DocumentSource = Annotated[
     Annotated[Base64Source, Tag("base64")]
     | Annotated[UrlSource, Tag("url")]
     | Annotated[TextSource, Tag("text")]
     | Annotated[FileSource, Tag("file")],
+    _SOURCE_TYPE_REQUIRED,
+]
+
+
+class ImageBase64Source(Base64Source):
+    media_type: Literal[IMAGE_TYPES]
+
+    @field_validator("data")
+    @classmethod
+    def data_is_the_image_it_says(cls, value, info):
+        # Refused here, as the API refuses it: the CLI would forward it and fail upstream.
+        if "media_type" in info.data and (problem := image_data_problem(info.data["media_type"], value)):
+            raise PydanticCustomError("image_data", problem)
+        return value
+
+
+ImageSource = Annotated[
+    Annotated[ImageBase64Source, Tag("base64")] | Annotated[UrlSource, Tag("url")] | Annotated[FileSource, Tag("file")],
     _SOURCE_TYPE_REQUIRED,
 ]
 
@@ -110,11 +125,19 @@ class ToolUseBlock(_Strict):
     input: dict[str, Any]
 
 
+# A tool result's blocks are the client's to shape (text, images, documents, search
+# results); its images go by the rules of any image, the rest is passed on as sent.
+ToolResultPart = Annotated[
+    Annotated[ImageBlock, Tag("image")] | Annotated[dict[str, Any], Tag("other")],
+    Discriminator(lambda value: "image" if _tag(value) == "image" else "other"),
+]
+
+
 class ToolResultBlock(_Strict):
     type: Literal["tool_result"]
     tool_use_id: str = Field(min_length=1, max_length=MAX_ID)
     # A string is the short form of one text block.
-    content: list[dict[str, Any]] = []
+    content: list[ToolResultPart] = []
     is_error: bool = False
 
     @field_validator("content", mode="before")
@@ -262,8 +285,19 @@ class MessagesRequest(_Strict):
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @model_validator(mode="after")
+    def tools_are_named_once(self):
+        seen = set()
+        for n, tool in enumerate(self.tools or ()):
+            if tool.name in seen:
+                raise PydanticCustomError("tool_name", "tools.{n}.name: two tools are named {name}", {"n": n, "name": repr(tool.name)})
+            seen.add(tool.name)
+        return self
+
+    @model_validator(mode="after")
     def tool_choice_names_a_tool(self):
         choice = self.tool_choice
+        if choice is not None and choice.type == "any" and not self.tools:
+            raise PydanticCustomError("tool_choice_tools", "tool_choice: asks for a tool call, but no tools are given")
         if choice is not None and choice.type == "tool":
             if not choice.name:
                 raise PydanticCustomError("tool_choice_name", "tool_choice.name: Field required when type is 'tool'")

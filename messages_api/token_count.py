@@ -14,7 +14,8 @@ import binascii
 import json
 import math
 import re
-import struct
+
+from .media import image_size
 
 CHARS_PER_TOKEN = 3.5
 # Role markers around each message: an assumption, a few tokens, not measured.
@@ -40,50 +41,6 @@ def text_tokens(text):
 
 def _json_tokens(value):
     return text_tokens(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-
-
-def image_size(data):
-    """(width, height) of PNG, GIF, WebP or JPEG bytes, or None."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return struct.unpack(">II", data[16:24])
-    if data[:4] == b"GIF8" and len(data) >= 10:
-        return struct.unpack("<HH", data[6:10])
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return _webp_size(data)
-    if data[:2] == b"\xff\xd8":
-        return _jpeg_size(data)
-    return None
-
-
-def _webp_size(data):
-    chunk = data[12:16]
-    if chunk == b"VP8 " and len(data) >= 30:
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    if chunk == b"VP8L" and len(data) >= 25:
-        bits = int.from_bytes(data[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    if chunk == b"VP8X" and len(data) >= 30:
-        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
-    return None
-
-
-def _jpeg_size(data):
-    at = 2
-    while at + 9 <= len(data):
-        if data[at] != 0xFF:
-            return None
-        marker = data[at + 1]
-        if marker == 0xFF:  # fill byte
-            at += 1
-            continue
-        length = int.from_bytes(data[at + 2 : at + 4], "big")
-        # Start-of-frame markers carry the size; C4, C8 and CC are other segments.
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
-            return width, height
-        at += 2 + length
-    return None
 
 
 def image_tokens(width, height):

@@ -34,6 +34,10 @@ def user(*parts):
     return {"type": "message", "role": "user", "content": list(parts)}
 
 
+def image_part(media_type, data):
+    return {"type": "input_image", "image_url": f"data:{media_type};base64,{data}"}
+
+
 def text(value):
     return {"type": "input_text", "text": value}
 
@@ -520,6 +524,17 @@ BAD_BODIES = [
      "tools[0].tools: expected an array of function tools, got an object"),
     ({"model": "gpt-5", "input": "Hi", "tools": [{"type": "function", "name": "f"}, {"type": "function", "name": "f"}]},
      "tools[1].name", "tools[1].name: two tools are named 'f'"),
+    ({"model": "gpt-5", "input": "Hi", "tools": [{"type": "namespace", "name": "n", "tools": [{"type": "function", "name": "f"}] * 2}]},
+     "tools[0].tools[1].name", "tools[0].tools[1].name: two tools are named 'n__f'"),
+    ({"model": "gpt-5", "input": "Hi", "tool_choice": "required"}, "tool_choice", "tool_choice: asks for a tool call, but no tools are given"),
+    ({"model": "gpt-5", "input": "Hi", "tools": [{"type": "function", "name": "f", "parameters": {"type": "object", "properties": {"a": {"items": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}}}]},
+     "tools[0].parameters", "tools[0].parameters: the schema is nested more than 64 levels deep; 64 is the maximum allowed depth"),
+    ({"model": "gpt-5", "input": [user(image_part("text/html", "PGI+"))]}, "input[0].content[0].image_url",
+     "input[0].content[0].image_url: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"),
+    ({"model": "gpt-5", "input": [user(image_part("image/png", "R0lGODlhAQABAAAAACw="))]}, "input[0].content[0].image_url",
+     "input[0].content[0].image_url: the image is labelled image/png but its bytes are image/gif"),
+    ({"model": "gpt-5", "input": [user(text(" "))]}, "input[0].content[0].text",
+     "input[0].content[0].text: text content blocks must contain non-whitespace text"),
     ({"model": "gpt-5", "input": "Hi", "tool_choice": {"type": "function", "name": "nope"}}, "tool_choice.name",
      "tool_choice.name: no function named 'nope' in tools"),
     ({"model": "gpt-5", "input": "Hi", "tool_choice": 7}, "tool_choice",

@@ -10,7 +10,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import override_settings
 from django.utils import timezone
 
 from sessions_admin.models import Conversation, StoredResponse, TranscriptEntry, TranscriptSummary

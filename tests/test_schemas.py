@@ -28,6 +28,10 @@ def parse(data, content_type=JSON):
     return parse_messages_request(raw, content_type)
 
 
+def image(media_type, data):
+    return {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}
+
+
 def with_content(content):
     return body(messages=[{"role": "user", "content": content}])
 
@@ -157,7 +161,7 @@ def test_it_accepts_all_the_known_optional_parameters():
 
 def test_it_parses_images_tool_use_and_tool_results():
     messages = [
-        {"role": "user", "content": [{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBO"}}]},
+        {"role": "user", "content": [{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}]},
         {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {"q": "x"}}]},
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "found"}]},
     ]
@@ -168,7 +172,7 @@ def test_it_parses_images_tool_use_and_tool_results():
     [tool_use] = params.messages[1].content
     [tool_result] = params.messages[2].content
     assert isinstance(image, ImageBlock)
-    assert (image.source.type, image.source.media_type, image.source.data) == ("base64", "image/png", "iVBO")
+    assert (image.source.type, image.source.media_type, image.source.data) == ("base64", "image/png", "iVBORw0KGgo=")
     assert isinstance(tool_use, ToolUseBlock)
     assert (tool_use.id, tool_use.name, tool_use.input) == ("toolu_1", "lookup", {"q": "x"})
     assert isinstance(tool_result, ToolResultBlock)
@@ -189,6 +193,12 @@ BAD = [
     pytest.param(with_content("half \ud800 pair"), JSON, "messages.0.content: the string holds a lone UTF-16 surrogate, which is not valid text", id="lone-surrogate-text"),
     pytest.param(body(system=[{"type": "text", "text": "x"}, {"type": "text", "text": "\udc00"}]), JSON, "system.1.text: the string holds a lone UTF-16 surrogate, which is not valid text", id="lone-surrogate-system"),
     pytest.param(with_content([{"type": "tool_use", "id": "t", "name": "n", "input": {"\ud800": 1}}]), JSON, "messages.0.content.0.input.?: the string holds a lone UTF-16 surrogate, which is not valid text", id="lone-surrogate-key"),
+    pytest.param(body(tools=[{"name": "f"}, {"name": "g"}, {"name": "f"}]), JSON, "tools.2.name: two tools are named 'f'", id="tool-named-twice"),
+    pytest.param(body(tool_choice={"type": "any"}), JSON, "tool_choice: asks for a tool call, but no tools are given", id="any-tool-without-tools"),
+    pytest.param(with_content([image("text/html", "PGI+")]), JSON, "messages.0.content.0.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'", id="image-of-no-image-type"),
+    pytest.param(with_content([image("image/png", "iVBO RW0K")]), JSON, "messages.0.content.0.image.source.base64.data: is not valid base64", id="image-not-base64"),
+    pytest.param(with_content([image("image/png", "R0lGODlhAQABAAAAACw=")]), JSON, "messages.0.content.0.image.source.base64.data: the image is labelled image/png but its bytes are image/gif", id="gif-labelled-png"),
+    pytest.param(with_content([{"type": "tool_result", "tool_use_id": "t", "content": [image("image/jpeg", "aGVsbG8=")]}]), JSON, "messages.0.content.0.tool_result.content.0.image.source.base64.data: the image is labelled image/jpeg but its bytes are no image the API takes", id="tool-result-image-not-an-image"),
     pytest.param(body(model="m" * 257), JSON, "model: String should have at most 256 characters", id="model-too-long"),
     pytest.param(with_content([{"type": "tool_result", "tool_use_id": "t" * 257}]), JSON, "messages.0.content.0.tool_result.tool_use_id: String should have at most 256 characters", id="tool-use-id-too-long"),
     pytest.param(body(tools=[{"name": "n" * 129}]), JSON, "tools.0.name: String should have at most 128 characters", id="tool-name-too-long"),

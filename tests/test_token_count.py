@@ -82,7 +82,7 @@ CASES = [
     pytest.param({"messages": user(image(png(4000, 3000)))}, 4787, id="large-png-capped"),  # 6635.8 scaled, capped at 4784
     pytest.param({"messages": user(image(png(5152, 400)))}, 690, id="long-strip-scaled-to-the-edge"),  # 2576*200/750 + 3 = 689.9
     pytest.param({"messages": user({"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}})}, 4787, id="url-image-at-the-cap"),
-    pytest.param({"messages": user(image(b"not an image"))}, 4787, id="unreadable-image-at-the-cap"),
+    pytest.param({"messages": user(image(b"\x89PNG\r\n\x1a\n"))}, 4787, id="png-without-its-size-at-the-cap"),
     pytest.param({"messages": user(pdf(2))}, 6203, id="pdf-by-its-pages"),  # 2 * 3100 + 3
     pytest.param({"messages": user({"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "b" * 70}})}, 23, id="text-document"),
     pytest.param({"messages": [{"role": "assistant", "content": [{"type": "thinking", "thinking": "x" * 700, "signature": "s"}]}]}, 3, id="thinking-is-not-counted"),

@@ -85,7 +85,7 @@ def mcp_content(block, besides=()):
     """A client tool_result block's content (and texts the client sent beside it) as
     the MCP result the handler returns."""
     content = []
-    for part in block.content:
+    for part in block.model_dump()["content"]:  # its images are ImageBlocks, the rest as sent
         kind, source = part.get("type"), part.get("source") or {}
         if kind == "text":
             content.append({"type": "text", "text": part.get("text", "")})

@@ -7,73 +7,35 @@ also when the engine's MessagesRequest refuses what the translation made of it.
 """
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from pydantic import ValidationError
-
-from ..errors import invalid_request
-from ..schemas import MessagesRequest
 from .openai_chat_messages import as_list, as_object, as_string, bad, translate_messages
-from .openai_common import effort
+from .openai_common import Origins, effort
 
 TOOL_CHOICES = {"auto": {"type": "auto"}, "none": {"type": "none"}, "required": {"type": "any"}}
 JSON_OBJECT_NOTE = "Answer with one JSON object and nothing else: no prose, no code fences."
 JSON_SCHEMA_NOTE = (
     "Answer with one JSON value and nothing else (no prose, no code fences), valid against this JSON Schema{name}:\n{schema}"
 )
-# An Anthropic block's field -> the client's field it came from (a path below the block's origin).
-CLIENT_FIELDS = {
+# An Anthropic block's field -> the client's field it came from (below the block's origin).
+BLOCK_FIELDS = {
     "tool_use": {"id": "id", "name": "function.name", "input": "function.arguments"},
     "tool_result": {"tool_use_id": "tool_call_id", "content": "content"},
+    "image": {"source": "image_url.url"},
+    "document": {"source": "file.file_data"},
 }
+TOOL_FIELDS = {"name": "function.name", "description": "function.description", "input_schema": "function.parameters"}
 
 
 @dataclass
 class Translation:
     request: dict  # the Anthropic Messages request
+    origins: Origins
     include_usage: bool = False
-    # Where the client wrote each Anthropic message's blocks: one path per block.
-    block_origins: list = field(default_factory=list)
-    system_origins: list = field(default_factory=list)
-    names: dict = field(default_factory=dict)  # Anthropic top-level name -> the client's
 
     def validated(self):
         """The engine's MessagesRequest; what it refuses is named as the client wrote it."""
-        try:
-            return MessagesRequest.model_validate(self.request)
-        except ValidationError as exc:
-            detail = exc.errors(include_url=False)[0]
-            path = self.client_path(detail["loc"])
-            message = detail["msg"].split(" or instance of ")[0]
-            raise (bad(path, message) if path else invalid_request(message)) from None
-
-    def client_path(self, loc):
-        """The client's name for the place `loc` in the Anthropic request."""
-        loc = list(loc)
-        if not loc:
-            return ""
-        head, rest = loc[0], loc[1:]
-        if head == "messages" and len(rest) >= 3 and rest[1] == "content" and rest[0] < len(self.block_origins):
-            origins = self.block_origins[rest[0]]
-            if rest[2] < len(origins):
-                kind, origin = origins[rest[2]]
-                inside = rest[4:] if rest[3:4] == [kind] else rest[3:]  # past the block type's tag
-                below = CLIENT_FIELDS.get(kind, {}).get(inside[0]) if inside else None
-                return f"{origin}.{below}" if below else origin
-        if head == "messages":
-            return "messages"  # a place the translation made, not one the client wrote
-        if head == "system" and rest and rest[0] < len(self.system_origins):
-            return self.system_origins[rest[0]]
-        if head == "tools" and len(rest) >= 2:
-            below = {"name": "function.name", "description": "function.description", "input_schema": "function.parameters"}
-            return f"tools.{rest[0]}.{below.get(rest[1], rest[1])}"
-        if head == "tool_choice":
-            return "tool_choice"
-        if head == "output_config":
-            return "reasoning_effort"
-        if head == "stop_sequences":
-            return self.names.get("stop_sequences", "stop")
-        return ".".join(str(part) for part in [self.names.get(head, head), *rest])
+        return self.origins.validated(self.request)
 
 
 def _refuse_unservable(body):
@@ -124,8 +86,6 @@ def _tool_choice(choice, tools, parallel):
         if name not in {tool["name"] for tool in tools}:
             raise bad("tool_choice.function.name", f"no tool named {name!r} in tools")
         translated = {"type": "tool", "name": name}
-    if translated and translated["type"] == "any" and not tools:
-        raise bad("tool_choice", "'required' needs tools to call")
     if parallel is not None and not isinstance(parallel, bool):
         raise bad("parallel_tool_calls", "Input should be a valid boolean")
     if parallel is False:
@@ -157,7 +117,7 @@ def _max_tokens(body, translation):
             continue
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise bad(name, f"Input should be an integer of at least 1, not {value!r}")
-        translation.names["max_tokens"] = name
+        translation.origins.names["max_tokens"] = name
         return value
     return None
 
@@ -181,12 +141,15 @@ def translate(body):
     """The whole request (a decoded JSON object) as a Translation."""
     _refuse_unservable(body)
     messages, origins, system, system_origins = translate_messages(body.get("messages"))
-    translation = Translation({}, block_origins=origins, system_origins=system_origins)
+    names = {"tool_choice": "tool_choice", "output_config": "reasoning_effort", "stop_sequences": "stop"}
+    where = Origins(BLOCK_FIELDS, TOOL_FIELDS, made="messages", blocks=origins, system=system_origins, names=names)
+    translation = Translation({}, where)
     tools = _tools(body["tools"]) if body.get("tools") is not None else []
+    where.tools = [f"tools.{index}" for index in range(len(tools))]
     level = effort(body.get("reasoning_effort"), "reasoning_effort")
     if note := _response_format_note(body.get("response_format")):
         system.append({"type": "text", "text": note})
-        translation.system_origins.append("response_format")
+        where.system.append("response_format")
     stream_options = body.get("stream_options")
     if stream_options is not None:
         translation.include_usage = _flag(as_object(stream_options, "stream_options"), "include_usage", "stream_options.include_usage")

@@ -1,9 +1,15 @@
 """What both OpenAI wires (Chat Completions, Responses) read the same way: one effort
-table, a tool call's `arguments`. Pure; a bad value is a 400 naming the client's field."""
+table, a tool call's `arguments`, and where the client wrote each part of the Anthropic
+request made of its body. Pure; a bad value is a 400 naming the client's field."""
 
 import json
+from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
+from ..errors import invalid_request
 from ..json_body import MAX_DEPTH, lone_surrogate, nested_deeper_than
+from ..schemas import MessagesRequest
 from . import bad
 
 # OpenAI's reasoning efforts as Claude's. "none" and "minimal" ask for the least reasoning
@@ -42,3 +48,55 @@ def arguments(value, param):
     if escaped and lone_surrogate(value) is not None:
         raise bad(param, "holds a lone UTF-16 surrogate, which is not valid text")
     return value
+
+
+@dataclass
+class Origins:
+    """Where the client wrote each part of the Anthropic request a wire made of its body,
+    so that what the engine's MessagesRequest refuses (its rules are every wire's) is
+    named as the client wrote it: `tools[0].parameters`, not `tools.0.input_schema`."""
+
+    block_fields: dict  # block type -> {Anthropic field: the client's, below the block's origin}
+    tool_fields: dict  # Anthropic tool field -> the client's, below the tool's origin
+    made: str  # the field for a place the translation made, not one the client wrote
+    blocks: list = field(default_factory=list)  # per message: (block type, client path) per block
+    system: list = field(default_factory=list)  # per system block: its client path
+    tools: list = field(default_factory=list)  # per tool: its client path
+    names: dict = field(default_factory=dict)  # Anthropic top-level field -> the client's
+
+    def validated(self, request):
+        """`request` (a dict) as the engine's MessagesRequest, or a 400 naming the client's field."""
+        try:
+            return MessagesRequest.model_validate(request)
+        except ValidationError as exc:
+            detail = exc.errors(include_url=False)[0]
+            message = detail["msg"].split(" or instance of ")[0]
+            # A model rule's own message names the Anthropic field it checked: "tools.1.name: …".
+            loc, said = list(detail["loc"]), message.partition(": ")
+            if not loc and said[1] and said[0].split(".")[0] in MessagesRequest.model_fields:
+                loc, message = [int(step) if step.isdigit() else step for step in said[0].split(".")], said[2]
+            path = self.client_path(loc)
+            raise (bad(path, message) if path else invalid_request(message)) from None
+
+    def client_path(self, loc):
+        """The client's name for the place `loc` in the Anthropic request."""
+        if not loc:
+            return ""
+        head, rest = loc[0], list(loc[1:])
+        if head == "messages" and len(rest) >= 3 and rest[1] == "content" and rest[0] < len(self.blocks):
+            blocks = self.blocks[rest[0]]
+            if isinstance(rest[2], int) and rest[2] < len(blocks):
+                kind, origin = blocks[rest[2]]
+                inside = rest[4:] if rest[3:4] == [kind] else rest[3:]  # past the block type's tag
+                below = self.block_fields.get(kind, {}).get(inside[0]) if inside else None
+                return f"{origin}.{below}" if below else origin
+        if head == "messages":
+            return self.made
+        if head == "system" and rest and rest[0] < len(self.system):
+            return self.system[rest[0]]
+        if head == "tools" and rest and isinstance(rest[0], int) and rest[0] < len(self.tools):
+            below = self.tool_fields.get(rest[1]) if len(rest) > 1 else None
+            return f"{self.tools[rest[0]]}.{below}" if below else self.tools[rest[0]]
+        if head in self.names:
+            return self.names[head]
+        return ".".join(str(part) for part in [head, *rest])

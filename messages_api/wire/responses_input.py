@@ -17,13 +17,10 @@ import json
 import logging
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
-from ..json_body import first_error
 from ..schemas import MessagesRequest
 from . import DATA_URL, bad, url_source
+from .openai_common import Origins, arguments
 from .responses_params import NameTable, check_fields, effort, kind_of, mapped_name, required_string, tool_choice, tools
-from .openai_common import arguments
 from .responses_reasoning import Opener, thinking
 
 log = logging.getLogger("claude_proxy.wire")
@@ -33,6 +30,18 @@ __all__ = ["NameTable", "Translated", "conversation_name", "mapped_name", "trans
 SYSTEM_ROLES = ("system", "developer")
 # Accepted, and nothing the CLI can take a value for (README: Codex CLI and the Responses API).
 UNHEEDED = ("temperature", "top_p", "text", "truncation", "service_tier", "top_logprobs", "user", "safety_identifier")
+
+
+# An Anthropic block's field -> the client's field it came from (below the block's origin).
+BLOCK_FIELDS = {
+    "tool_use": {"id": "call_id", "name": "name", "input": "arguments"},
+    "tool_result": {"tool_use_id": "call_id", "content": "output"},
+    "image": {"source": "image_url"},
+    "document": {"source": "file_data"},
+    "thinking": {"thinking": "encrypted_content", "signature": "encrypted_content"},
+}
+TOOL_FIELDS = {"name": "name", "description": "description", "input_schema": "parameters"}
+NAMES = {"max_tokens": "max_output_tokens", "output_config": "reasoning.effort", "thinking": "reasoning", "tool_choice": "tool_choice"}
 
 
 @dataclass
@@ -67,6 +76,7 @@ def _file(part, param):
     raise bad(param, "expected file_data (a base64 data URL) or file_url; file_id is not supported")
 
 
+TEXT_FIELDS = {"input_text": "text", "output_text": "text", "refusal": "refusal"}
 PART_BLOCKS = {
     "input_text": lambda part, param: {"type": "text", "text": _text(part.get("text"), f"{param}.text")},
     "output_text": lambda part, param: {"type": "text", "text": _text(part.get("text"), f"{param}.text")},
@@ -77,12 +87,13 @@ PART_BLOCKS = {
 
 
 def content_blocks(content, param, allowed=tuple(PART_BLOCKS)):
-    """A message's (or a tool output's) content, a string or parts, as Anthropic blocks."""
+    """A message's (or a tool output's) content, a string or parts, as (Anthropic blocks,
+    the client's field of each)."""
     if isinstance(content, str):
-        return [{"type": "text", "text": content}] if content else []
+        return ([{"type": "text", "text": content}], [param]) if content else ([], [])
     if not isinstance(content, list):
         raise bad(param, f"expected a string or an array of content parts, got {kind_of(content)}")
-    blocks = []
+    blocks, wheres = [], []
     for index, part in enumerate(content):
         where = f"{param}[{index}]"
         kind = part.get("type") if isinstance(part, dict) else None
@@ -91,7 +102,8 @@ def content_blocks(content, param, allowed=tuple(PART_BLOCKS)):
         block = PART_BLOCKS[kind](part, where)
         if block["type"] != "text" or block["text"]:
             blocks.append(block)
-    return blocks
+            wheres.append(f"{where}.{TEXT_FIELDS[kind]}" if kind in TEXT_FIELDS else where)
+    return blocks, wheres
 
 
 def _arguments(item, param):
@@ -111,19 +123,23 @@ def as_items(value):
 
 
 def turns(items):
-    """(system texts, messages): items as Anthropic messages, neighbours of a role joined.
+    """(system texts, messages, Origins): items as Anthropic messages, neighbours of a
+    role joined, and the client's field of each block and system text.
 
     Roles of `items` as the request names them; only the leading developer/system
     messages are the system prompt."""
     system, messages, opened = [], [], Opener()
+    origins = Origins(BLOCK_FIELDS, TOOL_FIELDS, made="input", names=NAMES)
 
-    def add(role, blocks):
+    def add(role, blocks, wheres):
         if not blocks:
             return
         if messages and messages[-1]["role"] == role and role != "system":
             messages[-1]["content"].extend(blocks)
+            origins.blocks[-1].extend(zip([block["type"] for block in blocks], wheres, strict=True))
         else:
             messages.append({"role": role, "content": list(blocks)})
+            origins.blocks.append(list(zip([block["type"] for block in blocks], wheres, strict=True)))
 
     for index, item in enumerate(items):
         param = f"input[{index}]"
@@ -134,34 +150,35 @@ def turns(items):
             role = item.get("role")
             if role not in ("user", "assistant", *SYSTEM_ROLES):
                 raise bad(f"{param}.role", f"expected one of user, assistant, system, developer, got {role!r}")
-            blocks = content_blocks(item.get("content"), f"{param}.content")
+            blocks, wheres = content_blocks(item.get("content"), f"{param}.content")
             if role in SYSTEM_ROLES:
                 text = "\n".join(block["text"] for block in blocks if block["type"] == "text")
                 if not messages:
                     system.append(text)
+                    origins.system.append(f"{param}.content")
                 else:
-                    add("system", [{"type": "text", "text": text}] if text else [])
+                    add("system", [{"type": "text", "text": text}] if text else [], [f"{param}.content"])
                 continue
-            add(role, blocks)
+            add(role, blocks, wheres)
         elif kind == "function_call":
             name = required_string(item, "name", param)
             namespace = item.get("namespace")
             tool_use = {"type": "tool_use", "id": required_string(item, "call_id", param), "name": mapped_name(namespace, name)}
-            add("assistant", [{**tool_use, "input": _arguments(item, param)}])
+            add("assistant", [{**tool_use, "input": _arguments(item, param)}], [param])
         elif kind == "function_call_output":
             output = item.get("output")
             result = {"type": "tool_result", "tool_use_id": required_string(item, "call_id", param)}
-            blocks = content_blocks("" if output is None else output, f"{param}.output")
-            add("user", [{**result, "content": blocks}])
+            blocks, _ = content_blocks("" if output is None else output, f"{param}.output")
+            add("user", [{**result, "content": blocks}], [param])
         elif kind == "reasoning":
             # Claude's own thinking when the proxy gave the item; another model's is nothing Claude can read.
             if block := opened(item, param):
-                add("assistant", [block])
+                add("assistant", [block], [param])
         elif isinstance(kind, str):
             log.debug("input item of type %r left out", kind)
         else:
             raise bad(f"{param}.type", "expected a string")
-    return system, messages
+    return system, messages, origins
 
 
 def translate(body, earlier=()):
@@ -169,12 +186,14 @@ def translate(body, earlier=()):
     response it continues (previous_response_id), input and output, put before its input."""
     check_fields(body)
     items = [*earlier, *as_items(body["input"])]
-    system, messages = turns(items)
+    system, messages, origins = turns(items)
     if instructions := body.get("instructions"):
         system.insert(0, instructions)
+        origins.system.insert(0, "instructions")
     if not messages:
         raise bad("input", "holds no message to answer")
-    anthropic_tools, names = tools(body)
+    origins.system = [where for text, where in zip(system, origins.system, strict=True) if text]
+    anthropic_tools, names, origins.tools = tools(body)
     if unheeded := [key for key in UNHEEDED if body.get(key) is not None]:
         log.debug("the CLI cannot honour %s: left out", ", ".join(unheeded))
     data = {
@@ -188,10 +207,7 @@ def translate(body, earlier=()):
         "output_config": {"effort": level} if (level := effort(body)) else None,
         "thinking": thinking(body),
     }
-    try:
-        params = MessagesRequest.model_validate({key: value for key, value in data.items() if value is not None})
-    except ValidationError as exc:
-        raise bad("input", first_error(exc)) from None
+    params = origins.validated({key: value for key, value in data.items() if value is not None})
     return Translated(params, names, items)
 
 

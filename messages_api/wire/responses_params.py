@@ -73,18 +73,16 @@ def expect(body, key, types, param=None, what=None):
 
 
 def tools(body):
-    """(Anthropic tools, NameTable): functions, and a namespace's functions flattened."""
+    """(Anthropic tools, NameTable, the client's field of each tool): functions, and a
+    namespace's functions flattened."""
     declared = expect(body, "tools", list, what="an array of tools")
-    anthropic, names, seen = [], NameTable(), set()
+    anthropic, names, params = [], NameTable(), []
 
     def add(function, param, namespace=None, namespace_description=""):
         name = function.get("name")
         if not isinstance(name, str) or not TOOL_NAME.match(name):
             raise bad(f"{param}.name", "expected a string of 1 to 64 characters from a-z, A-Z, 0-9, _ and -")
         flat = mapped_name(namespace, name)
-        if flat in seen:
-            raise bad(f"{param}.name", f"two tools are named {flat!r}")
-        seen.add(flat)
         description = function.get("description") or ""
         if not isinstance(description, str):
             raise bad(f"{param}.description", f"expected a string, got {kind_of(description)}")
@@ -95,6 +93,7 @@ def tools(body):
         if schema is not None and not isinstance(schema, dict):
             raise bad(f"{param}.parameters", f"expected a JSON Schema object, got {kind_of(schema)}")
         anthropic.append({"name": flat, "description": description, "input_schema": schema or {"type": "object", "properties": {}}})
+        params.append(param)
 
     for index, tool in enumerate(declared or ()):
         param = f"tools[{index}]"
@@ -116,7 +115,7 @@ def tools(body):
             log.debug("hosted tool %r (%s) left out", kind, param)
         else:
             raise bad(f"{param}.type", "expected a string")
-    return anthropic or None, names
+    return anthropic or None, names, params
 
 
 def tool_choice(body, anthropic_tools):

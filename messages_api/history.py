@@ -13,6 +13,7 @@ from claude_agent_sdk import project_key_for_directory
 from claude_agent_sdk._cli_version import __cli_version__
 from django.utils import timezone
 
+from sessions_admin.models import ANSWERED_ELSEWHERE, ANSWERED_HERE
 from sessions_admin.store import DjangoSessionStore
 
 from .claude.options import cli_cwd
@@ -51,10 +52,6 @@ def prompt_content(messages):
     return blocks
 
 
-# The message ids of the assistant turns a seeded transcript holds: the proxy's own
-# answers, and those it did not give (another model's), which the admin shows as such.
-ANSWERED_HERE = "msg_history_"
-ANSWERED_ELSEWHERE = "msg_elsewhere_"
 
 
 def transcript(messages, *, session_id, cwd, model, now, answered_elsewhere_from=None):

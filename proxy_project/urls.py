@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from messages_api.metrics import metrics_view
-from sessions_admin.views import dashboard_data, dashboard_page, live_activity
+from messages_api.live import live_activity
+from sessions_admin.views import dashboard_data, dashboard_page
 
 urlpatterns = [
     # The dashboard is the admin's index page: it comes before the admin's own.

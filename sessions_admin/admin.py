@@ -8,13 +8,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
-from messages_api.claude.registry import runtimes
-from messages_api.history import ANSWERED_ELSEWHERE
-from messages_api.instances import stop_everywhere
 
 from . import wire_formats
+from .engine import engine
 from .admin_base import LIST_CSS, LIST_PER_PAGE, ReadOnlyAdmin, ago_with_title
-from .models import ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
+from .models import ANSWERED_ELSEWHERE, ERROR_TYPES, Conversation, RequestLog, TranscriptEntry
 
 admin.site.site_header = "claude-max-proxy"
 admin.site.site_title = "claude-max-proxy"
@@ -164,7 +162,7 @@ class ConversationAdmin(ReadOnlyAdmin):
         """Whether a live CLI process holds it, and what it waits for."""
         if obj.pending_tool_calls:
             return f"waiting for {self.waiting_for(obj)}"
-        if obj.runtime_key in runtimes.running():
+        if obj.runtime_key in engine().running():
             return "running"
         if obj.live_on and obj.live_until and obj.live_until > timezone.now():
             return f"running on {obj.live_on}"  # another instance's CLI, as its heartbeat says
@@ -194,14 +192,14 @@ class ConversationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Clear selected conversations (mapping, transcript, CLI process)")
     def clear_selected(self, request, queryset):
-        stop_everywhere(queryset.runtime_keys())
+        engine().stop_everywhere(queryset.runtime_keys())
         cleared = queryset.clear()
         self.message_user(request, f"Cleared {cleared} conversation{'s' if cleared != 1 else ''}.")
 
     @admin.action(description="Clear all expired conversations")
     def clear_expired(self, request, queryset):
         expired = Conversation.objects.expired()
-        stop_everywhere(expired.runtime_keys())
+        engine().stop_everywhere(expired.runtime_keys())
         cleared = expired.clear()
         self.message_user(request, f"Cleared {cleared} expired conversation{'s' if cleared != 1 else ''}.")
 

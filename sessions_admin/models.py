@@ -334,6 +334,12 @@ TURN_FIELDS = (
 )  # fmt: skip
 
 
+# The message ids of the assistant turns a seeded transcript holds: the proxy's own
+# answers, and those it did not give (another model's), which the admin shows as such.
+ANSWERED_HERE = "msg_history_"
+ANSWERED_ELSEWHERE = "msg_elsewhere_"
+
+
 class TranscriptEntryQuerySet(models.QuerySet):
     def of(self, project_key, session_id, subpath=""):
         return self.filter(project_key=project_key, session_id=session_id, subpath=subpath)

@@ -4,9 +4,8 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from messages_api.claude.registry import runtimes
-
 from . import dashboard
+from .engine import engine
 
 
 @staff_member_required
@@ -30,10 +29,4 @@ def dashboard_data(request):
 
 def _summary(request):
     range_name = request.GET.get("range", dashboard.DEFAULT_RANGE)
-    return dashboard.summary(range_name, processes=runtimes.describe())
-
-
-@staff_member_required
-def live_activity(request):
-    context = {**admin.site.each_context(request), "title": "Live activity"}
-    return render(request, "admin/live_activity.html", context)
+    return dashboard.summary(range_name, processes=engine().describe())

@@ -1,5 +1,5 @@
 from django.urls import path
 
-from .consumers import ActivityConsumer
+from .live import ActivityConsumer
 
 websocket_urlpatterns = [path("ws/activity/", ActivityConsumer.as_asgi())]

@@ -1,18 +1,28 @@
-"""Live activity for the admin's live page, over a websocket (staff only)."""
+"""The admin's live page: the page, and its live activity over a websocket (staff
+only). Here, not in sessions_admin: it shows the engine's requests and processes."""
 
 import asyncio
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import render
 from django.urls import reverse
 
-from messages_api import activity, instances, usage
+from sessions_admin.models import Conversation
 
-from .models import Conversation
+from . import activity, instances, usage
 
 FORBIDDEN = 4403
 # A page tells the other instances it watches this often, and for twice as long.
 WATCHING_SECONDS = 10.0
+
+
+@staff_member_required
+def live_activity(request):
+    context = {**admin.site.each_context(request), "title": "Live activity"}
+    return render(request, "admin/live_activity.html", context)
 
 
 class ActivityConsumer(AsyncJsonWebsocketConsumer):

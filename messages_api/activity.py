@@ -14,6 +14,7 @@ from sessions_admin import wire_formats
 from sessions_admin.instances import this_instance
 
 from .claude.registry import runtimes
+from .server_state import server
 
 log = logging.getLogger("claude_proxy.activity")
 
@@ -23,35 +24,28 @@ GROUP = "activity"
 # least every REFRESH_SECONDS, for their memory.
 TICK_SECONDS = 0.2
 REFRESH_SECONDS = 2.0
-_in_flight = {}  # request id -> the latest event about it
-_ticker = None
-# Live pages open on this server, and until when one open on another instance (over Redis)
-# last said it watches. With none, nothing is described or pushed: listing the processes
+# The feed's state is the server's (server_state.LiveFeed). With no live page watching,
+# here or on another instance, nothing is described or pushed: listing the processes
 # (their memory from /proc) would cost each answer a millisecond for nobody.
-_watchers = 0
-_watched_elsewhere_until = 0.0
 
 
 def watch():
-    global _watchers
-    _watchers += 1
+    server.feed.watchers += 1
     _keep_ticking()
 
 
 def unwatch():
-    global _watchers
-    _watchers = max(0, _watchers - 1)
+    server.feed.watchers = max(0, server.feed.watchers - 1)
 
 
 def watched_elsewhere(seconds):
     """A live page on another instance watches for the next `seconds` (it says so again)."""
-    global _watched_elsewhere_until
-    _watched_elsewhere_until = max(_watched_elsewhere_until, time.monotonic() + seconds)
+    server.feed.watched_elsewhere_until = max(server.feed.watched_elsewhere_until, time.monotonic() + seconds)
     _keep_ticking()
 
 
 def _watched():
-    return _watchers > 0 or time.monotonic() < _watched_elsewhere_until
+    return server.feed.watchers > 0 or time.monotonic() < server.feed.watched_elsewhere_until
 
 
 def _describe(event, record):
@@ -83,9 +77,9 @@ def announce(event, record):
         record.error_type or "-", record.ttfb_ms, record.duration_ms,
     )  # fmt: skip
     if event in ("end", "error"):
-        _in_flight.pop(record.request_id, None)
+        server.feed.in_flight.pop(record.request_id, None)
     else:
-        _in_flight[record.request_id] = data
+        server.feed.in_flight[record.request_id] = data
     if not _watched():
         return
     _push({**data, "processes": runtimes.describe()})
@@ -93,9 +87,8 @@ def announce(event, record):
 
 
 def _keep_ticking():
-    global _ticker
-    if _in_flight and (_ticker is None or _ticker.done()):
-        _ticker = asyncio.get_running_loop().create_task(_tick(), name="activity-ticker")
+    if server.feed.in_flight and (server.feed.ticker is None or server.feed.ticker.done()):
+        server.feed.ticker = asyncio.get_running_loop().create_task(_tick(), name="activity-ticker")
 
 
 def _push(data):
@@ -108,11 +101,11 @@ def _push(data):
 async def _tick():
     """While any request is in flight (and once after), push the processes when they change."""
     shown, pushed = None, 0.0
-    while _in_flight and _watched():
+    while server.feed.in_flight and _watched():
         await asyncio.sleep(TICK_SECONDS)
         processes = runtimes.describe()
         states = [(p["conversation_id"], p["claude_session_id"], p["state"]) for p in processes]
-        if states != shown or time.monotonic() - pushed >= REFRESH_SECONDS or not _in_flight:
+        if states != shown or time.monotonic() - pushed >= REFRESH_SECONDS or not server.feed.in_flight:
             _push({"event": "processes", "instance": this_instance(), "at": timezone.now().isoformat(), "processes": processes})
             shown, pushed = states, time.monotonic()
 
@@ -127,6 +120,6 @@ def snapshot():
     return {
         "event": "snapshot",
         "instance": this_instance(),
-        "in_flight": list(_in_flight.values()),
+        "in_flight": list(server.feed.in_flight.values()),
         "processes": runtimes.describe(),
     }

@@ -10,11 +10,11 @@ from django.db import connection
 
 from .claude.options import cli_is_there, cli_not_found, cli_path
 from .errors import login_hint
+from .server_state import server
 
 log = logging.getLogger("claude_proxy.health")
 
 AUTH_STATUS_TIMEOUT = 15.0
-_cached = {"at": None, "status": None}
 
 
 async def _ask_cli():
@@ -36,9 +36,9 @@ async def auth_status():
     if not cli_is_there():
         return None  # nothing to ask, and nothing to cache once the CLI is back
     now = time.monotonic()
-    if _cached["at"] is None or now - _cached["at"] > settings.CLAUDE_PROXY_AUTH_CACHE_SECONDS:
-        _cached.update(at=now, status=await _ask_cli())
-    return _cached["status"]
+    if server.auth_status_at is None or now - server.auth_status_at > settings.CLAUDE_PROXY_AUTH_CACHE_SECONDS:
+        server.auth_status, server.auth_status_at = await _ask_cli(), now
+    return server.auth_status
 
 
 def health_report(status):

@@ -15,16 +15,22 @@ from django.db.models import Max
 
 from .models import TranscriptEntry, TranscriptSummary
 
-_clock_lock = threading.Lock()
-_last_ms = 0
+class WriteClock:
+    """Storage write times in epoch ms, strictly increasing within this process (the SDK
+    orders a session's entries by them); any thread may ask."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last_ms = 0
+
+    def __call__(self):
+        with self._lock:
+            self._last_ms = max(int(time.time() * 1000), self._last_ms + 1)
+            return self._last_ms
 
 
-def _write_ms():
-    """Storage write time in epoch ms, strictly increasing within this process."""
-    global _last_ms
-    with _clock_lock:
-        _last_ms = max(int(time.time() * 1000), _last_ms + 1)
-        return _last_ms
+# Process state, but the persistence app's: it may not reach the engine's server_state.
+write_ms = WriteClock()
 
 
 def _where(key):
@@ -42,7 +48,7 @@ class DjangoSessionStore(SessionStore):
             await database_sync_to_async(self._append)(key, entries)
 
     def _append(self, key, entries):
-        where, now = _where(key), _write_ms()
+        where, now = _where(key), write_ms()
         rows = [TranscriptEntry(**where, uuid=entry.get("uuid") or "", entry=entry, written_ms=now) for entry in entries]
         with transaction.atomic():
             TranscriptEntry.objects.bulk_create(rows, ignore_conflicts=True)

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 import pytest
 from django.test import override_settings
 
+from messages_api import server_state
 from messages_api.claude import launch, runner
 from messages_api.claude.registry import Runtimes
 from messages_api.claude.runtime import PausedTurn
@@ -64,7 +65,7 @@ class FakeProcess:
         self.calls = []
         self.told_to_end = asyncio.Event()
         self.told_at = None  # time.monotonic() of the first stop() or close()
-        runner._running.add(self)
+        server_state.server.processes.add(self)
 
     def rss(self):
         return self.rss_bytes
@@ -109,8 +110,9 @@ class Processes:
 
 @pytest.fixture
 def processes(monkeypatch):
-    monkeypatch.setattr(runner, "_running", set())
-    monkeypatch.setattr(runner, "_end_waiters", [])
+    # A server state of the test's own: its fake processes are the only ones running.
+    monkeypatch.setattr(server_state.server, "processes", set())
+    monkeypatch.setattr(server_state.server, "process_end_waiters", [])
     fakes = Processes()
     monkeypatch.setattr(launch, "new_process", fakes.new_process)
     return fakes

@@ -4,15 +4,15 @@ import asyncio
 
 from django.conf import settings
 
-_semaphores = {}
+from ..server_state import server
 
 
 def _semaphore():
     # One per event loop: daphne runs one; tests may start others.
     loop = asyncio.get_running_loop()
-    if loop not in _semaphores:
-        _semaphores[loop] = asyncio.Semaphore(settings.CLAUDE_PROXY_MAX_CONCURRENT)
-    return _semaphores[loop]
+    if loop not in server.slots:
+        server.slots[loop] = asyncio.Semaphore(settings.CLAUDE_PROXY_MAX_CONCURRENT)
+    return server.slots[loop]
 
 
 class Slot:

@@ -13,6 +13,8 @@ from collections import deque
 import psutil
 from claude_agent_sdk import ClaudeSDKClient, HookMatcher
 
+from ..server_state import server
+
 log = logging.getLogger("claude_proxy.runner")
 
 STDERR_LINES = 40
@@ -20,25 +22,21 @@ INTERRUPT_GRACE_SECONDS = 5.0
 WARM_UP_PROMPT = "claude-max-proxy warm-up"
 WARM_UP_REFUSAL = "a warm-up of a spare process, not part of the conversation"
 
-_running = set()  # every CLI process started and not yet ended
-_end_waiters = []  # futures of those waiting for one of them to end
-
-
 def running_processes():
-    return list(_running)
+    return list(server.processes)
 
 
 async def any_process_ended():
     """Wait until one of the running CLI processes ends."""
     waiter = asyncio.get_running_loop().create_future()
-    _end_waiters.append(waiter)
+    server.process_end_waiters.append(waiter)
     await waiter
 
 
 def _ended(process):
-    _running.discard(process)
-    while _end_waiters:
-        if not (waiter := _end_waiters.pop()).done():
+    server.processes.discard(process)
+    while server.process_end_waiters:
+        if not (waiter := server.process_end_waiters.pop()).done():
             waiter.set_result(None)
 
 
@@ -140,7 +138,7 @@ class ClaudeProcess:
 
     def start(self):
         self._task = asyncio.get_running_loop().create_task(self._own(), name="claude-process")
-        _running.add(self)
+        server.processes.add(self)
         return self
 
     def submit(self, message):

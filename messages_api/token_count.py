@@ -6,7 +6,7 @@ the subscription. So text is counted at Anthropic's own rule of thumb, ~3.5 char
 a token for English and code, with each non-ASCII character a token of its own (CJK
 text runs about one token a character); images by the API's documented formula; tool
 definitions as the JSON the model reads, plus the tool-use system prompt the API adds.
-The README says how far off this can be.
+docs/behaviour.md says how far off this can be.
 """
 
 import base64

@@ -1,7 +1,7 @@
 """Settings for claude-max-proxy, read from the environment with safe defaults.
 
 With nothing configured it serves on 127.0.0.1:3456 and keeps its SQLite database
-and secret key in ./data. Every CLAUDE_PROXY_* variable is listed in the README.
+and secret key in ./data. Every CLAUDE_PROXY_* variable is listed in docs/configuration.md.
 """
 
 import os
@@ -215,7 +215,7 @@ CLAUDE_PROXY_MAX_TURNS = env.int("CLAUDE_PROXY_MAX_TURNS", default=100)
 # How long Claude waits, on a live process, for the result of a client tool call.
 CLAUDE_PROXY_TOOL_WAIT = parse_duration(env.str("CLAUDE_PROXY_TOOL_WAIT", default="15m")).total_seconds()
 
-# Several instances on one database (README: Several instances): this one's name (default
+# Several instances on one database (docs/operating.md: Several instances): this one's name (default
 # host:port), how often it says it is alive, and how long a lease of its lasts unrenewed.
 CLAUDE_PROXY_INSTANCE = env.str("CLAUDE_PROXY_INSTANCE", default="")
 CLAUDE_PROXY_HEARTBEAT_SECONDS = env.float("CLAUDE_PROXY_HEARTBEAT_SECONDS", default=10.0)

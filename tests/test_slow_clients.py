@@ -68,7 +68,7 @@ def test_it_closes_a_silent_connection(strict_proxy):
 
 def test_it_answers_malformed_headers_with_a_bare_400_and_closes(proxy):
     # Twisted refuses these before daphne or Django see them: no body, no log row
-    # (documented in the README as out of reach).
+    # (documented in docs/behaviour.md as out of reach).
     connection = _connect(proxy)
     connection.sendall(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: x\r\n\r\n")
 

@@ -23,7 +23,7 @@ from . import PING_BYTES, answer, event_stream, request_body, timed_events, turn
 
 log = logging.getLogger("claude_proxy.wire")
 
-# Sampling parameters the CLI takes no value for (README: Parameters).
+# Sampling parameters the CLI takes no value for (docs/behaviour.md: Parameters).
 UNHEEDED_PARAMETERS = ("temperature", "top_p", "top_k")
 
 

@@ -34,7 +34,7 @@ DONE = b"data: [DONE]\n\n"
 # the body's prompt_cache_key. The Anthropic side's session headers come first.
 # (Codex also sends `session_id`, but daphne drops every header with an underscore.)
 SESSION_HEADERS = ("session-id", "thread-id")
-# Accepted and left out: the CLI takes no value for them (README: OpenAI clients).
+# Accepted and left out: the CLI takes no value for them (docs/clients.md: OpenAI clients).
 UNHEEDED_PARAMETERS = (
     "temperature", "top_p", "frequency_penalty", "presence_penalty", "seed", "user", "logit_bias", "metadata", "store",
 )  # fmt: skip

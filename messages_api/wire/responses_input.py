@@ -28,7 +28,7 @@ log = logging.getLogger("claude_proxy.wire")
 __all__ = ["NameTable", "Translated", "conversation_name", "mapped_name", "translate"]
 
 SYSTEM_ROLES = ("system", "developer")
-# Accepted, and nothing the CLI can take a value for (README: Codex CLI and the Responses API).
+# Accepted, and nothing the CLI can take a value for (docs/clients.md: Codex CLI and the Responses API).
 UNHEEDED = ("temperature", "top_p", "text", "truncation", "service_tier", "top_logprobs", "user", "safety_identifier")
 
 

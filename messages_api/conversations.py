@@ -45,12 +45,10 @@ STORED_WAIT_SECONDS, STORED_POLL_SECONDS = 5.0, 0.02
 @dataclass
 class Ask:
     """One request as the engine takes it, whatever its wire format: the Anthropic
-    Messages request (whose shapes are the CLI's own), the conversation it names, and
-    the request log's record of it."""
+    Messages request (whose shapes are the CLI's own) and the conversation it names."""
 
     params: object  # schemas.MessagesRequest
     key: tuple  # (key kind, key, scope): sessions_admin.lineage.conversation_key
-    record: object = None  # request_log.RequestRecord
     windows: list = field(default_factory=list)  # the subscription's, before the turn (usage.check)
 
 
@@ -98,6 +96,7 @@ class HeldConversation:
         self.lease = None  # sessions_admin.leases.Lease, while the turn is this instance's
         self.message_hashes = []
         self.process = None  # the CLI process handed out for this turn
+        self.on_turn = None  # called with the ClientTurn once one is opened (the edge's log follows it)
         self._slot = None
         self._outcome = self._paused = None
         self._resources = resources
@@ -271,8 +270,8 @@ class HeldConversation:
             await self.end(None)
             raise
         self.runtime.client_turn = turn
-        if self.ask.record is not None:
-            self.ask.record.turn = turn  # its log row is completed from the turn's outcome
+        if self.on_turn is not None:
+            self.on_turn(turn)  # the caller's: a turn's end is its report (ClientTurn.end's Outcome)
         return turn
 
     async def _began(self, turn):

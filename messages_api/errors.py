@@ -15,12 +15,13 @@ from .claude.options import cli_is_there, cli_not_found, cli_path
 class ApiError(Exception):
     """An error the client receives as {"type": "error", "error": {...}} with `status`."""
 
-    def __init__(self, status, error_type, message, retry_after=None):
+    def __init__(self, status, error_type, message, retry_after=None, window=""):
         super().__init__(message)
         self.status = status
         self.error_type = error_type
         self.message = message
         self.retry_after = retry_after  # seconds, sent as `retry-after` with the error
+        self.window = window  # the subscription window that refused the request, for its log
 
     def envelope(self):
         return {"type": "error", "error": {"type": self.error_type, "message": self.message}}
@@ -74,7 +75,7 @@ def limit_reached(window, resets_at, words="", now=None):
     if not words:
         when = f"; it resets at {resets_at:%Y-%m-%d %H:%M} UTC" if resets_at else ""
         words = f"The Claude subscription's {window_label(window)} limit is reached{when}"
-    return ApiError(429, "rate_limit_error", words, retry_after=retry_after)
+    return ApiError(429, "rate_limit_error", words, retry_after=retry_after, window=window)
 
 
 def refused(limit, words=""):

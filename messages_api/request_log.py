@@ -85,6 +85,10 @@ class RequestRecord:
         if settings.CLAUDE_PROXY_LOG_PROMPTS:
             log.info("request_id=%s prompt=%s", self.request_id, params.model_dump_json(include={"system", "messages"}))
 
+    def follow(self, turn):
+        """The turn answering this request: its row is completed from the turn's report."""
+        self.turn = turn
+
     def first_byte(self):
         if self.ttfb_ms is None:
             self.ttfb_ms = _ms_since(self.started)
@@ -95,6 +99,8 @@ class RequestRecord:
         self.error_type = error.error_type
         self.error_message = error.message
         self.stderr_tail = stderr
+        if error.window:
+            self.usage_window, self.usage_status = error.window, "rejected"
 
     def take(self, outcome):
         """What the request's turn stated when it ended (a client_turn.Outcome)."""

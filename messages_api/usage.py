@@ -56,7 +56,6 @@ async def check(ask):
     ask.windows = await current()
     now = timezone.now()
     if (window := refusing(ask.windows, ask.params.model, now)) is not None:
-        note(ask.record, window)
         raise limit_reached(window.window, window.resets_at, now=now)
 
 
@@ -67,12 +66,6 @@ def after_turn(windows, raw):
     reported = windows_from_event(raw)
     kept = [window for window in windows if window.window not in reported]
     return kept + [UsageWindow(login=login(), window=name, **state) for name, state in reported.items()]
-
-
-def note(record, window):
-    """Write on the request log's record the window it was answered or refused under."""
-    if record is not None and window is not None:
-        record.usage_window, record.usage_status = window.window, window.status
 
 
 def anthropic_headers(windows, now=None):

@@ -50,10 +50,12 @@ def _error_response(request, error, render=None):
     return response
 
 
-async def start_or_resume(ask):
+async def start_or_resume(ask, record):
     """Hold the request's conversation, then start a CLI turn, or resume the paused one
-    whose tool calls this request answers."""
+    whose tool calls this request answers. The request's log `record` follows the turn:
+    its row is written from the turn's report (the Outcome its end returns)."""
     conversation = await hold_conversation(ask)
+    conversation.on_turn = record.follow
     if conversation.answers_paused_turn:
         return await conversation.resume()
     return await conversation.start()
@@ -62,22 +64,22 @@ async def start_or_resume(ask):
 @api_endpoint("POST")
 async def create_message(request):
     ask = anthropic.parse(request)
-    turn = await start_or_resume(ask)
-    return await anthropic.respond(ask, turn)
+    turn = await start_or_resume(ask, request.record)
+    return await anthropic.respond(ask, turn, request.record)
 
 
 @api_endpoint("POST", wire=openai_chat)
 async def create_chat_completion(request):
     ask = openai_chat.parse(request)
-    turn = await start_or_resume(ask)
-    return await openai_chat.respond(ask, turn)
+    turn = await start_or_resume(ask, request.record)
+    return await openai_chat.respond(ask, turn, request.record)
 
 
 @api_endpoint("POST", wire=openai_responses)
 async def create_response(request):
     ask = await openai_responses.parse(request)  # async: previous_response_id is read from the database
-    turn = await start_or_resume(ask)
-    return await openai_responses.respond(ask, turn)
+    turn = await start_or_resume(ask, request.record)
+    return await openai_responses.respond(ask, turn, request.record)
 
 
 @api_endpoint("POST")

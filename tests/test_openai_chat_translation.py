@@ -180,7 +180,7 @@ def test_it_asks_for_json_through_a_system_note():
         ({"messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}]},
          "messages.0.content.0.type: type 'input_audio' is not one of ['text', 'image_url', 'file']"),
         ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "ftp://x/cat.png"}}]}]},
-         "messages.0.content.0.image_url.url: must be an http(s) URL or a base64 data URL (data:image/png;base64,...)"),
+         "messages.0.content.0.image_url.url: expected an http(s) URL or a base64 data URL (data:image/png;base64,…)"),
         ({"messages": [{"role": "tool", "content": "x"}]}, "messages.0.tool_call_id: Field required"),
         ({"messages": [{"role": "user", "content": 5}]}, "messages.0.content: Input should be a valid list"),
         ({"messages": "Hi"}, "messages: Input should be a valid list"),

@@ -507,7 +507,7 @@ BAD_BODIES = [
     ({"model": "gpt-5", "input": [user({"type": "input_text", "text": 5})]}, "input[0].content[0].text",
      "input[0].content[0].text: expected a string, got an integer"),
     ({"model": "gpt-5", "input": [user({"type": "input_image", "image_url": "file:///x.png"})]}, "input[0].content[0].image_url",
-     "input[0].content[0].image_url: expected a data URL (data:image/png;base64,…) or an http(s) URL"),
+     "input[0].content[0].image_url: expected an http(s) URL or a base64 data URL (data:image/png;base64,…)"),
     ({"model": "gpt-5", "input": [user({"type": "input_image", "file_id": "file_1"})]}, "input[0].content[0].file_id",
      "input[0].content[0].file_id: files are not supported; send the image as image_url (a data URL or an http URL)"),
     ({"model": "gpt-5", "input": [user(text("x")), {"type": "function_call", "name": "f", "arguments": "{}"}]},

@@ -2,8 +2,6 @@
 (conversations.Ask) and the engine's events (Anthropic's event shapes, the CLI's own)
 into its own response bytes, SSE or JSON, and its errors into its own envelope."""
 
-import re
-
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import StreamingHttpResponse
@@ -12,8 +10,6 @@ from ..client_turn import PING
 from ..errors import invalid_request
 
 PING_BYTES = b": ping\n\n"  # an SSE comment: every wire's keep-alive while the model is quiet
-# data:image/png;base64,…, parameters such as ;charset=… allowed before ;base64.
-DATA_URL = re.compile(r"data:(?P<media_type>[\w.+-]+/[\w.+-]+)(?:;[^;,]*)*;base64,(?P<data>.+)", re.S)
 
 
 def bad(param, message):
@@ -46,27 +42,17 @@ def event_stream(body, turn, limits):
     return StreamingHttpResponse(body, content_type="text/event-stream", headers=headers)
 
 
-async def timed_events(ask, turn):
+async def timed_events(turn, record):
     """The turn's events (and PING while the CLI is quiet); the first event is the
-    answer's first byte in the request log, whatever the wire makes of it."""
+    answer's first byte in the request's log `record`, whatever the wire makes of it."""
     async for item in turn.events():
         if item is not PING:
-            ask.record.first_byte()
+            record.first_byte()
         yield item
 
 
-async def answer(ask, turn):
+async def answer(turn, record):
     """The whole answer as one Anthropic message (a non-streaming request)."""
-    async for _ in timed_events(ask, turn):
+    async for _ in timed_events(turn, record):
         pass
     return turn.reply.result()
-
-
-def url_source(url):
-    """An image's or a file's URL as the Anthropic source it names: base64 for a data URL,
-    url for an http(s) one; None for anything else."""
-    if found := DATA_URL.fullmatch(url):
-        return {"type": "base64", "media_type": found["media_type"], "data": found["data"]}
-    if url.startswith(("http://", "https://")):
-        return {"type": "url", "url": url}
-    return None

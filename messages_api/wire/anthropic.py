@@ -53,7 +53,7 @@ def parse(request):
     if unheeded := [name for name in UNHEEDED_PARAMETERS if getattr(params, name) is not None]:
         log.debug("request_id=%s the CLI cannot honour %s: left out", request.record.request_id, ", ".join(unheeded))
     messages = [message.model_dump() for message in params.messages]
-    return Ask(params, conversation_key(request.headers, messages, params.system_text), request.record)
+    return Ask(params, conversation_key(request.headers, messages, params.system_text))
 
 
 def error_response(error):
@@ -61,16 +61,16 @@ def error_response(error):
     return error.response()
 
 
-async def respond(ask, turn):
+async def respond(ask, turn, record):
     """The answer: SSE events as they come, or the whole message as JSON."""
     if ask.params.stream:
-        return event_stream(_sse(ask, turn), turn, anthropic_headers)
-    return JsonResponse(await answer(ask, turn), headers=turn_headers(turn, anthropic_headers))
+        return event_stream(_sse(turn, record), turn, anthropic_headers)
+    return JsonResponse(await answer(turn, record), headers=turn_headers(turn, anthropic_headers))
 
 
-async def _sse(ask, turn):
+async def _sse(turn, record):
     try:
-        async for item in timed_events(ask, turn):
+        async for item in timed_events(turn, record):
             yield PING_BYTES if item is PING else frame(item)
     except ApiError as error:
         yield frame(error.envelope())

@@ -74,20 +74,20 @@ def parse(request):
     messages = [message.model_dump() for message in params.messages]
     named = conversation_name(request.headers, body)
     key = conversation_key(request.headers, messages, params.system_text, named=named)
-    return ChatAsk(params, key, request.record, include_usage=translation.include_usage)
+    return ChatAsk(params, key, include_usage=translation.include_usage)
 
 
-async def respond(ask, turn):
+async def respond(ask, turn, record):
     """The answer: chunks as they come, or the whole completion as JSON."""
     if ask.params.stream:
-        return event_stream(_sse(ask, turn), turn, codex_headers)
-    return JsonResponse(completion(await answer(ask, turn), ask.params.model), headers=turn_headers(turn, codex_headers))
+        return event_stream(_sse(ask, turn, record), turn, codex_headers)
+    return JsonResponse(completion(await answer(turn, record), ask.params.model), headers=turn_headers(turn, codex_headers))
 
 
-async def _sse(ask, turn):
+async def _sse(ask, turn, record):
     chunks = Chunks(ask.params.model, include_usage=ask.include_usage)
     try:
-        async for item in timed_events(ask, turn):
+        async for item in timed_events(turn, record):
             if item is PING:
                 yield PING_BYTES
                 continue

@@ -4,8 +4,9 @@ tool results, each block with the place in the client's body it came from.
 Pure; bad input raises a 400 naming the client's field.
 """
 
-from . import DATA_URL, bad, url_source
+from . import bad
 from .openai_common import arguments as tool_arguments
+from .openai_common import document_block, image_block
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 
@@ -36,9 +37,7 @@ def _image(part, path):
         url = as_string(image, f"{path}.image_url", empty=False)  # the short form some clients send
     else:
         url = as_string(as_object(image, f"{path}.image_url").get("url"), f"{path}.image_url.url", empty=False)
-    if source := url_source(url):
-        return {"type": "image", "source": source}
-    raise bad(f"{path}.image_url.url", "must be an http(s) URL or a base64 data URL (data:image/png;base64,...)")
+    return image_block(url, f"{path}.image_url.url")
 
 
 def _file(part, path):
@@ -46,9 +45,9 @@ def _file(part, path):
     if file.get("file_id") is not None:
         raise bad(f"{path}.file.file_id", "uploaded files cannot be read here; send the file as file_data")
     data = as_string(file.get("file_data"), f"{path}.file.file_data", empty=False)
-    if not (found := DATA_URL.fullmatch(data)):
-        raise bad(f"{path}.file.file_data", "must be a base64 data URL (data:application/pdf;base64,...)")
-    return {"type": "document", "source": {"type": "base64", "media_type": found["media_type"], "data": found["data"]}}
+    if block := document_block(data):
+        return block
+    raise bad(f"{path}.file.file_data", "must be a base64 data URL (data:application/pdf;base64,...)")
 
 
 def _parts(content, path, allowed):

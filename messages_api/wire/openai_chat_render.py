@@ -11,6 +11,8 @@ import json
 import time
 import uuid
 
+from .openai_common import token_counts
+
 FINISH_REASONS = {
     "end_turn": "stop",
     "stop_sequence": "stop",
@@ -27,10 +29,8 @@ def finish_reason(stop_reason):
 
 
 def usage(anthropic_usage):
-    """Anthropic usage as OpenAI's: the prompt counts every input token, cached or not."""
-    cached = anthropic_usage.get("cache_read_input_tokens") or 0
-    prompt = (anthropic_usage.get("input_tokens") or 0) + cached + (anthropic_usage.get("cache_creation_input_tokens") or 0)
-    completion = anthropic_usage.get("output_tokens") or 0
+    """Anthropic usage as a chat completion's (openai_common.token_counts)."""
+    prompt, cached, _, completion = token_counts(anthropic_usage)
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,

@@ -3,6 +3,7 @@ table, a tool call's `arguments`, and where the client wrote each part of the An
 request made of its body. Pure; a bad value is a 400 naming the client's field."""
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -12,9 +13,45 @@ from ..json_body import MAX_DEPTH, lone_surrogate, nested_deeper_than
 from ..schemas import MessagesRequest
 from . import bad
 
+# data:image/png;base64,…, parameters such as ;charset=… allowed before ;base64.
+DATA_URL = re.compile(r"data:(?P<media_type>[\w.+-]+/[\w.+-]+)(?:;[^;,]*)*;base64,(?P<data>.+)", re.S)
+
 # OpenAI's reasoning efforts as Claude's. "none" and "minimal" ask for the least reasoning
 # there is, which for Claude is `low` (no effort at all would be the CLI's default, medium).
 EFFORTS = {"none": "low", "minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh", "max": "max"}
+
+
+def url_source(url):
+    """An image's or a file's URL as the Anthropic source it names: base64 for a data URL,
+    url for an http(s) one; None for anything else."""
+    if found := DATA_URL.fullmatch(url):
+        return {"type": "base64", "media_type": found["media_type"], "data": found["data"]}
+    if url.startswith(("http://", "https://")):
+        return {"type": "url", "url": url}
+    return None
+
+
+def image_block(url, param):
+    """An image part's URL (a base64 data URL or an http(s) one) as an Anthropic image
+    block, or a 400 naming `param`. Its bytes go by every wire's rules (schemas)."""
+    if source := url_source(url):
+        return {"type": "image", "source": source}
+    raise bad(param, "expected an http(s) URL or a base64 data URL (data:image/png;base64,…)")
+
+
+def document_block(data_url):
+    """A file part's base64 data URL as an Anthropic document block, or None."""
+    if isinstance(data_url, str) and (found := DATA_URL.fullmatch(data_url)):
+        return {"type": "document", "source": {"type": "base64", "media_type": found["media_type"], "data": found["data"]}}
+    return None
+
+
+def token_counts(anthropic):
+    """Anthropic usage in OpenAI's terms, one rule for both wires: (prompt, cache reads,
+    cache writes, output). OpenAI's prompt counts every input token, cached or not."""
+    fresh, read, written, output = (int(anthropic.get(key) or 0) for key in (
+        "input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens"))  # fmt: skip
+    return fresh + read + written, read, written, output
 
 
 def effort(value, param):

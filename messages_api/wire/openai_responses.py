@@ -63,7 +63,7 @@ async def parse(request):
     request.record.describe(params)
     messages = [message.model_dump() for message in params.messages]
     key = conversation_key(request.headers, messages, params.system_text, named)
-    return ResponsesAsk(params, key, request.record, body=body, names=translated.names, items=translated.items)
+    return ResponsesAsk(params, key, body=body, names=translated.names, items=translated.items)
 
 
 async def _referenced(items):
@@ -82,19 +82,19 @@ async def _referenced(items):
     return resolved
 
 
-async def respond(ask, turn):
+async def respond(ask, turn, record):
     """The answer: Responses SSE events as they come, or the whole response as JSON."""
     events = ResponseEvents(response_shell(ask.body), ask.names, asked(ask.body))
     if ask.params.stream:
-        return event_stream(_sse(ask, turn, events), turn, codex_headers)
+        return event_stream(_sse(ask, turn, record, events), turn, codex_headers)
     # Fed from the whole message: an attempt the CLI gave up and retried is not in it.
-    for event in as_events(await answer(ask, turn)):
+    for event in as_events(await answer(turn, record)):
         events.feed(event)
     await _store(ask, events)
     return JsonResponse(events.response, headers=turn_headers(turn, codex_headers))
 
 
-async def _sse(ask, turn, events):
+async def _sse(ask, turn, record, events):
     """The response's events as they come; the ending one only once the turn has ended.
 
     Codex hangs up as soon as it reads response.completed: the turn's end (the
@@ -104,7 +104,7 @@ async def _sse(ask, turn, events):
         yield frame(event)
     ending = []
     try:
-        async for item in timed_events(ask, turn):
+        async for item in timed_events(turn, record):
             if item is PING:
                 yield PING_BYTES
                 continue

@@ -14,6 +14,7 @@ import copy
 import time
 import uuid
 
+from .openai_common import token_counts
 from .openai_errors import error_object
 from .responses_reasoning import ReasoningOutput, sealed
 
@@ -42,10 +43,8 @@ def response_of(item_id):
 
 
 def usage(anthropic):
-    """Anthropic usage as OpenAI's: input counts every prompt token, cache reads included."""
-    fresh, read, written = (int(anthropic.get(key) or 0) for key in (
-        "input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"))  # fmt: skip
-    prompt, output = fresh + read + written, int(anthropic.get("output_tokens") or 0)
+    """Anthropic usage as a response's (openai_common.token_counts)."""
+    prompt, read, written, output = token_counts(anthropic)
     return {
         "input_tokens": prompt,
         "input_tokens_details": {"cached_tokens": read, "cache_write_tokens": written},

@@ -18,8 +18,8 @@ import logging
 from dataclasses import dataclass
 
 from ..schemas import MessagesRequest
-from . import DATA_URL, bad, url_source
-from .openai_common import Origins, arguments
+from . import bad
+from .openai_common import Origins, arguments, document_block, image_block
 from .responses_params import NameTable, check_fields, effort, kind_of, mapped_name, required_string, tool_choice, tools
 from .responses_reasoning import Opener, thinking
 
@@ -63,14 +63,12 @@ def _image(part, param):
         raise bad(f"{param}.file_id", "files are not supported; send the image as image_url (a data URL or an http URL)")
     if not isinstance(url, str) or not url:
         raise bad(f"{param}.image_url", "expected a data URL or an http(s) URL")
-    if source := url_source(url):
-        return {"type": "image", "source": source}
-    raise bad(f"{param}.image_url", "expected a data URL (data:image/png;base64,…) or an http(s) URL")
+    return image_block(url, f"{param}.image_url")
 
 
 def _file(part, param):
-    if isinstance(part.get("file_data"), str) and (match := DATA_URL.fullmatch(part["file_data"])):
-        return {"type": "document", "source": {"type": "base64", "media_type": match["media_type"], "data": match["data"]}}
+    if block := document_block(part.get("file_data")):
+        return block
     if isinstance(part.get("file_url"), str) and part["file_url"].startswith(("http://", "https://")):
         return {"type": "document", "source": {"type": "url", "url": part["file_url"]}}
     raise bad(param, "expected file_data (a base64 data URL) or file_url; file_id is not supported")

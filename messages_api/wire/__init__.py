@@ -7,7 +7,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import StreamingHttpResponse
 
 from ..client_turn import PING
-from ..errors import invalid_request
+from ..errors import ApiError, invalid_request
 
 PING_BYTES = b": ping\n\n"  # an SSE comment: every wire's keep-alive while the model is quiet
 
@@ -36,10 +36,47 @@ def turn_headers(turn, limits):
     return {**session, **limits(turn.windows)}
 
 
-def event_stream(body, turn, limits):
-    """An SSE response of `body` (bytes as they come), unbuffered, with the turn's headers."""
+def event_stream(turn, record, frames, limits):
+    """The streamed answer: an SSE response, unbuffered, with the turn's headers, of the
+    bytes `frames` (a wire's Frames) makes of the turn's events."""
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **turn_headers(turn, limits)}
-    return StreamingHttpResponse(body, content_type="text/event-stream", headers=headers)
+    return StreamingHttpResponse(_sse(turn, record, frames), content_type="text/event-stream", headers=headers)
+
+
+class Frames:
+    """What a wire makes of a streamed turn, as SSE bytes: the frames before its events,
+    for each event, at its end, or in place of that end when it fails."""
+
+    def start(self):
+        return []
+
+    def feed(self, event):
+        raise NotImplementedError
+
+    async def finish(self):
+        return []
+
+    def failed(self, error):
+        raise NotImplementedError
+
+
+async def _sse(turn, record, frames):
+    """The one streaming loop of every wire: keep-alives while the model is quiet, each
+    event as the wire frames it, then its ending, or its failure."""
+    for data in frames.start():
+        yield data
+    try:
+        async for item in timed_events(turn, record):
+            if item is PING:
+                yield PING_BYTES
+                continue
+            for data in frames.feed(item):
+                yield data
+        ending = await frames.finish()
+    except ApiError as error:
+        ending = frames.failed(error)
+    for data in ending:
+        yield data
 
 
 async def timed_events(turn, record):

@@ -13,13 +13,12 @@ from pydantic import ValidationError
 
 from sessions_admin.lineage import conversation_key
 
-from ..client_turn import PING
 from ..conversations import Ask
-from ..errors import ApiError, invalid_request
+from ..errors import invalid_request
 from ..json_body import first_error, json_object
 from ..schemas import MessagesRequest
 from ..usage import anthropic_headers
-from . import PING_BYTES, answer, event_stream, request_body, timed_events, turn_headers
+from . import Frames, answer, event_stream, request_body, turn_headers
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -64,13 +63,15 @@ def error_response(error):
 async def respond(ask, turn, record):
     """The answer: SSE events as they come, or the whole message as JSON."""
     if ask.params.stream:
-        return event_stream(_sse(turn, record), turn, anthropic_headers)
+        return event_stream(turn, record, AnthropicFrames(), anthropic_headers)
     return JsonResponse(await answer(turn, record), headers=turn_headers(turn, anthropic_headers))
 
 
-async def _sse(turn, record):
-    try:
-        async for item in timed_events(turn, record):
-            yield PING_BYTES if item is PING else frame(item)
-    except ApiError as error:
-        yield frame(error.envelope())
+class AnthropicFrames(Frames):
+    """Each event as it comes; a failure as an `error` event."""
+
+    def feed(self, event):
+        return [frame(event)]
+
+    def failed(self, error):
+        return [frame(error.envelope())]

@@ -17,12 +17,11 @@ from django.http import JsonResponse
 
 from sessions_admin.lineage import conversation_key
 
-from ..client_turn import PING
 from ..conversations import Ask
-from ..errors import ApiError, invalid_request
+from ..errors import invalid_request
 from ..json_body import json_object
 from ..usage import codex_headers
-from . import PING_BYTES, answer, event_stream, request_body, timed_events, turn_headers
+from . import Frames, answer, event_stream, request_body, turn_headers
 from .openai_chat_render import Chunks, completion
 from .openai_chat_request import translate
 from .openai_errors import envelope, error_response  # noqa: F401 (the view's wire.error_response)
@@ -80,22 +79,23 @@ def parse(request):
 async def respond(ask, turn, record):
     """The answer: chunks as they come, or the whole completion as JSON."""
     if ask.params.stream:
-        return event_stream(_sse(ask, turn, record), turn, codex_headers)
+        return event_stream(turn, record, ChatFrames(ask), codex_headers)
     return JsonResponse(completion(await answer(turn, record), ask.params.model), headers=turn_headers(turn, codex_headers))
 
 
-async def _sse(ask, turn, record):
-    chunks = Chunks(ask.params.model, include_usage=ask.include_usage)
-    try:
-        async for item in timed_events(turn, record):
-            if item is PING:
-                yield PING_BYTES
-                continue
-            for chunk in chunks.feed(item):
-                yield frame(chunk)
-    except ApiError as error:
+class ChatFrames(Frames):
+    """chat.completion.chunk frames, then [DONE]."""
+
+    def __init__(self, ask):
+        self.chunks = Chunks(ask.params.model, include_usage=ask.include_usage)
+
+    def feed(self, event):
+        return [frame(chunk) for chunk in self.chunks.feed(event)]
+
+    async def finish(self):
+        return [DONE]
+
+    def failed(self, error):
         # The OpenAI clients raise an APIError on a chunk with an "error" key. No [DONE]
         # follows: the answer did not complete.
-        yield frame(envelope(error))
-        return
-    yield DONE
+        return [frame(envelope(error))]

@@ -20,13 +20,11 @@ from django.http import JsonResponse
 from sessions_admin.lineage import conversation_key
 from sessions_admin.models import StoredResponse
 
-from ..client_turn import PING
 from ..conversations import Ask
-from ..errors import ApiError
 from ..json_body import json_object
 from ..usage import codex_headers
 from ..message_builder import as_events
-from . import PING_BYTES, answer, bad, event_stream, request_body, timed_events, turn_headers
+from . import Frames, answer, bad, event_stream, request_body, turn_headers
 from .anthropic import frame  # the same SSE framing: event: TYPE, data: JSON
 from .openai_errors import error_response  # noqa: F401 (the view's wire.error_response)
 from .responses_events import ResponseEvents, response_of, response_shell
@@ -86,7 +84,7 @@ async def respond(ask, turn, record):
     """The answer: Responses SSE events as they come, or the whole response as JSON."""
     events = ResponseEvents(response_shell(ask.body), ask.names, asked(ask.body))
     if ask.params.stream:
-        return event_stream(_sse(ask, turn, record, events), turn, codex_headers)
+        return event_stream(turn, record, ResponseFrames(ask, events), codex_headers)
     # Fed from the whole message: an attempt the CLI gave up and retried is not in it.
     for event in as_events(await answer(turn, record)):
         events.feed(event)
@@ -94,31 +92,33 @@ async def respond(ask, turn, record):
     return JsonResponse(events.response, headers=turn_headers(turn, codex_headers))
 
 
-async def _sse(ask, turn, record, events):
+class ResponseFrames(Frames):
     """The response's events as they come; the ending one only once the turn has ended.
 
     Codex hangs up as soon as it reads response.completed: the turn's end (the
     conversation's write, with the calls it waits on) and the stored response must be
     done by then, or that hang-up would cancel them."""
-    for event in events.start():
-        yield frame(event)
-    ending = []
-    try:
-        async for item in timed_events(turn, record):
-            if item is PING:
-                yield PING_BYTES
-                continue
-            out = events.feed(item)
-            if events.ended:
-                ending += out  # held back until turn.events() is done: the turn has ended
-                continue
-            for event in out:
-                yield frame(event)
-        await _store(ask, events)  # usable as previous_response_id once the client hears of it
-    except ApiError as error:
-        ending = events.fail(error)  # in place of an ending held back, if there is one
-    for event in ending:
-        yield frame(event)
+
+    def __init__(self, ask, events):
+        self.ask, self.events, self.ending = ask, events, []
+
+    def start(self):
+        return [frame(event) for event in self.events.start()]
+
+    def feed(self, event):
+        out = self.events.feed(event)
+        if self.events.ended:
+            self.ending += out  # held back until turn.events() is done: the turn has ended
+            return []
+        return [frame(event) for event in out]
+
+    async def finish(self):
+        await _store(self.ask, self.events)  # usable as previous_response_id once the client hears of it
+        return [frame(event) for event in self.ending]
+
+    def failed(self, error):
+        # In place of an ending held back, if there is one.
+        return [frame(event) for event in self.events.fail(error)]
 
 
 async def _store(ask, events):

@@ -42,6 +42,12 @@ TURN_LOST = ApiError(
 )
 
 
+# Structured outputs the model did not give: it answered in prose after the CLI's one
+# reminder, or its objects failed the schema on each of the CLI's five tries (the CLI's
+# words then say so: STRUCTURED_OUTPUT_FAILED). The model's failure, not the server's.
+NO_STRUCTURED_OUTPUT = ApiError(502, "api_error", "Claude gave no answer matching the request's JSON schema; retry or loosen the schema")
+STRUCTURED_OUTPUT_FAILED = "Failed to provide valid structured output"
+
 # A 429 the CLI reports without naming a window (a throttle, an API key's rate limit)
 # carries no reset the proxy can read: the CLI keeps the upstream's `retry-after` to
 # itself. The API always sends one on a 429 and clients wait on it, so this stands in.
@@ -173,6 +179,8 @@ def classify(failure):
         return refused(failure.rate_limit, failure.text)
     if failure.api_error_status and (error := _from_status(failure.api_error_status, failure)):
         return error
+    if failure.text.startswith(STRUCTURED_OUTPUT_FAILED):
+        return ApiError(502, "api_error", failure.text)
     for cause in (failure.assistant_error, failure.retry_error):
         if cause in _NAMED_CAUSES:
             return _from_status(_NAMED_CAUSES[cause], failure)

@@ -9,6 +9,7 @@ import copy
 import json
 
 from .claude import mcp_names
+from .claude.mcp_names import STRUCTURED_OUTPUT
 from .message_builder import TOOL_BLOCKS, as_start_and_deltas
 from .stops import StopSequences
 
@@ -53,8 +54,12 @@ class EventFilter:
         input_menders=None,
         stop_sequences=None,
         show_thinking=True,
+        structured=False,
     ):
         self.client_model = client_model
+        # Structured outputs: the answer is the JSON the CLI's StructuredOutput tool took
+        # (finish), one text block as the API gives it; the model's prose is not shown.
+        self.structured = structured
         self.tool_routing = tool_routing
         self.show_thinking = show_thinking
         # The answer ends at the first of these in its text, or at a model turn cut at
@@ -154,6 +159,9 @@ class EventFilter:
 
     def _on_content_block_start(self, event):
         index, block = event["index"], event["content_block"]
+        if block.get("name") == STRUCTURED_OUTPUT or (self.structured and block.get("type") == "text"):
+            self._hidden.add(index)
+            return []
         if block.get("type") in TOOL_BLOCKS:
             name = self.tool_routing(str(block.get("name", "")))
             if name is None:
@@ -277,11 +285,15 @@ class EventFilter:
         self._open.clear()
         return closing
 
-    def finish(self, usage=None, stop_reason=None):
-        """The closing events, once the CLI's result has arrived."""
+    def finish(self, usage=None, stop_reason=None, structured_output=None):
+        """The closing events, once the CLI's result has arrived; with structured outputs,
+        the object the CLI checked against the schema as the answer's one text block."""
         if self.finished:
             return []
         self.finished = True
+        answer = []
+        if self.structured and structured_output is not None:
+            answer, stop_reason = self._text_block(json.dumps(structured_output, ensure_ascii=False)), "end_turn"
         delta = copy.deepcopy(self._last_delta) or {
             "type": "message_delta",
             "delta": {"stop_reason": "end_turn", "stop_sequence": None},
@@ -291,4 +303,12 @@ class EventFilter:
             delta["delta"]["stop_reason"] = stop_reason
         if self.usage or usage:
             delta["usage"] = {**delta.get("usage", {}), **(self.usage or _usage(usage))}
-        return [*self.close(), delta, {"type": "message_stop"}]
+        return [*self.close(), *answer, delta, {"type": "message_stop"}]
+
+    def _text_block(self, text):
+        index, self._next_index = self._next_index, self._next_index + 1
+        return [
+            {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
+            _text_delta(index, text),
+            {"type": "content_block_stop", "index": index},
+        ]

@@ -18,7 +18,7 @@ from claude_agent_sdk import (
 
 from .claude import mcp_names
 from .claude.internal_tools import SERVER_NAME
-from .errors import classify
+from .errors import NO_STRUCTURED_OUTPUT, classify
 
 def block_dict(block):
     """An SDK content block as the API's dict, or None for what a client never sees."""
@@ -84,7 +84,9 @@ class Translation:
             self.failure.text = self.failure.text or message.result or ", ".join(message.errors or [])
             self.failure.stderr = self.stderr()
             raise classify(self.failure)
-        return self.filter.finish(message.usage, message.stop_reason)
+        if self.filter.structured and message.structured_output is None:
+            raise NO_STRUCTURED_OUTPUT
+        return self.filter.finish(message.usage, message.stop_reason, message.structured_output)
 
     def _on_system(self, message):
         if message.subtype == "init":

@@ -247,8 +247,31 @@ class Thinking(_Strict):
         return self.type != "disabled"
 
 
+class OutputFormat(_Strict):
+    """Structured outputs: the answer is JSON valid against `schema`."""
+
+    type: Literal["json_schema"]
+    schema_: dict[str, Any] = Field(alias="schema")
+
+    @field_validator("schema_")
+    @classmethod
+    def schema_is_an_object_schema(cls, value):
+        # The CLI offers the schema as its StructuredOutput tool's input: an object, as a
+        # tool's input must be, and no deeper than a client tool's (MAX_SCHEMA_DEPTH).
+        if value.get("type") != "object":
+            raise PydanticCustomError("schema_root", "the schema's root must be an object schema (type: object)")
+        if nested_deeper_than(value, MAX_SCHEMA_DEPTH) is not None:
+            raise PydanticCustomError(
+                "schema_depth",
+                "the schema is nested more than {limit} levels deep; {limit} is the maximum allowed depth",
+                {"limit": MAX_SCHEMA_DEPTH},
+            )
+        return value
+
+
 class OutputConfig(_Strict):
     effort: Literal["low", "medium", "high", "xhigh", "max"] | None = None
+    format: OutputFormat | None = None
 
 
 class ToolChoice(_Strict):
@@ -272,6 +295,7 @@ class MessagesRequest(_Strict):
     tool_choice: ToolChoice | None = None
     thinking: Thinking | None = None
     output_config: OutputConfig | None = None
+    output_format: OutputFormat | None = None  # the structured-outputs beta's name for output_config.format
 
     @field_validator("system", mode="before")
     @classmethod
@@ -322,6 +346,12 @@ class MessagesRequest(_Strict):
         if problem := tool_pairing_problem(self.messages):
             raise PydanticCustomError("tool_pairing", problem)
         return self
+
+    @property
+    def output_schema(self):
+        """The JSON Schema the answer must match (structured outputs), or None."""
+        given = (self.output_config and self.output_config.format) or self.output_format
+        return given.schema_ if given else None
 
     @property
     def system_text(self):

@@ -524,3 +524,51 @@ def test_it_skips_model_turns_an_earlier_response_already_showed():
 
     assert event_filter.feed_message("msg_1", [{"type": "text", "text": "Shown before."}], "tool_use") == []
     assert event_filter.feed(message_start("msg_2")) == [message_start("msg_2", model=CLIENT_MODEL)]
+
+
+def test_it_answers_a_structured_output_with_the_checked_object_as_one_text_block():
+    event_filter = EventFilter(CLIENT_MODEL, structured=True)
+
+    seen = feed_all(
+        event_filter,
+        [
+            message_start("msg_1"),
+            text_start(0),
+            text_delta(0, "Here it is."),
+            block_stop(0),
+            tool_start(1, "StructuredOutput", "toolu_bad"),
+            json_delta(1, '{"city": "Oslo"}'),
+            block_stop(1),
+            message_delta("tool_use"),
+            {"type": "message_stop"},
+            message_start("msg_2"),
+            tool_start(0, "StructuredOutput", "toolu_good"),
+            json_delta(0, '{"city": "Oslo", "temp": 3.5}'),
+            block_stop(0),
+            message_delta("tool_use", output_tokens=9),
+            {"type": "message_stop"},
+        ],
+    )
+
+    assert seen == [message_start("msg_1", model=CLIENT_MODEL)]
+    assert event_filter.paused_on == ()
+    assert event_filter.finish(structured_output={"city": "Oslo", "temp": 3.5}) == [
+        text_start(0),
+        text_delta(0, '{"city": "Oslo", "temp": 3.5}'),
+        block_stop(0),
+        closing_delta("end_turn", input_tokens=6, output_tokens=14),
+        {"type": "message_stop"},
+    ]
+
+
+def test_it_shows_client_tool_calls_before_a_structured_answer():
+    event_filter = EventFilter(CLIENT_MODEL, tool_routing=lambda name: name.removeprefix("mcp__client__"), structured=True)
+
+    seen = feed_all(
+        event_filter,
+        [message_start(), text_start(0), text_delta(0, "Checking."), block_stop(0), tool_start(1, "mcp__client__weather"),
+         json_delta(1, '{"city": "Oslo"}'), block_stop(1), message_delta("tool_use"), {"type": "message_stop"}],
+    )  # fmt: skip
+
+    assert seen[1:] == [tool_start(0, "weather"), json_delta(0, '{"city": "Oslo"}'), block_stop(0), closing_delta("tool_use"), {"type": "message_stop"}]
+    assert event_filter.paused_on == ("toolu_1",)

@@ -1,7 +1,11 @@
-"""How the CLI names the tools of an MCP server: `mcp__<server>__<tool>`, in one place."""
+"""How the CLI names the tools of an MCP server: `mcp__<server>__<tool>`, in one place;
+and the one tool of its own the proxy lets it offer."""
 
 SEPARATOR = "__"
 PREFIX = f"mcp{SEPARATOR}"
+# The CLI's tool for structured outputs (options.output_format): never a client's, whose
+# tools are all MCP tools, and never shown to the client (the answer's JSON is).
+STRUCTURED_OUTPUT = "StructuredOutput"
 
 
 def cli_name(server, tool):

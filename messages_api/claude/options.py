@@ -1,6 +1,7 @@
 """ClaudeAgentOptions for a request: model, system prompt, tools, env, limits."""
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -78,7 +79,17 @@ def process_key(params, tools):
     live process takes a turn only when these are the same (the model can change too,
     but a new model is a new context anyway)."""
     thinking_key = tuple(sorted((thinking(params) or {}).items()))
-    return (cli_model(params.model), client_tools.tool_set_key(tools), params.max_tokens, thinking_key, effort(params))
+    schema = params.output_schema
+    schema_key = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()[:16] if schema else None
+    return (cli_model(params.model), client_tools.tool_set_key(tools), params.max_tokens, thinking_key, effort(params), schema_key)
+
+
+def output_format(params):
+    """Structured outputs as the CLI takes them (`--json-schema`): it offers the model a
+    StructuredOutput tool of that input schema, checks each call against it (an invalid
+    one goes back to the model as an error result) and ends the turn on a valid one."""
+    schema = params.output_schema
+    return {"type": "json_schema", "schema": schema} if schema else None
 
 
 # The CLI, left to itself, reads its user's memory files and compacts a long conversation
@@ -180,6 +191,7 @@ def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False
         env=env,
         thinking=thinking(params),
         effort=effort(params),
+        output_format=output_format(params),
         include_partial_messages=True,
         max_buffer_size=MAX_BUFFER_SIZE,
         stderr=stderr,

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .json_body import nested_deeper_than
+from .json_schemas import schema_problem
 from .media import IMAGE_TYPES, image_data_problem
 from .tool_pairing import tool_pairing_problem
 
@@ -266,6 +267,8 @@ class OutputFormat(_Strict):
                 "the schema is nested more than {limit} levels deep; {limit} is the maximum allowed depth",
                 {"limit": MAX_SCHEMA_DEPTH},
             )
+        if problem := schema_problem(value):
+            raise PydanticCustomError("schema_invalid", problem)
         return value
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from messages_api.errors import ApiError
 from messages_api.wire.openai_chat import conversation_name
-from messages_api.wire.openai_chat_request import JSON_OBJECT_NOTE, translate
+from messages_api.wire.openai_chat_request import translate
 from messages_api.wire.openai_common import EFFORTS
 from sessions_admin.lineage import conversation_key
 
@@ -152,18 +152,16 @@ def test_it_translates_the_parameters(fields, expected):
     assert request == {"model": "gpt-4o", "messages": [{"role": "user", "content": [_text("Hi")]}], "stream": False, **expected}
 
 
-def test_it_asks_for_json_through_a_system_note():
+def test_it_asks_for_json_as_structured_outputs():
     schema = {"type": "object", "properties": {"n": {"type": "integer"}}}
 
     as_object = _request([{"role": "system", "content": "Be exact."}, {"role": "user", "content": "Hi"}], response_format={"type": "json_object"})
-    as_schema = _request(response_format={"type": "json_schema", "json_schema": {"name": "count", "schema": schema}})
+    as_schema = _request(response_format={"type": "json_schema", "json_schema": {"name": "count", "schema": schema, "strict": True}})
 
-    assert as_object["system"] == [_text("Be exact."), _text(JSON_OBJECT_NOTE)]
-    assert as_schema["system"] == [_text(
-        "Answer with one JSON value and nothing else (no prose, no code fences), valid against this JSON Schema"
-        ' (named count):\n{"type": "object", "properties": {"n": {"type": "integer"}}}'
-    )]  # fmt: skip
-    assert "system" not in _request(response_format={"type": "text"})
+    assert as_object["output_config"] == {"format": {"type": "json_schema", "schema": {"type": "object"}}}
+    assert as_object["system"] == [_text("Be exact.")]
+    assert as_schema["output_config"]["format"] == {"type": "json_schema", "schema": schema}
+    assert "output_config" not in _request(response_format={"type": "text"})
 
 
 @pytest.mark.parametrize(
@@ -208,6 +206,8 @@ def test_it_asks_for_json_through_a_system_note():
         ({"tools": [{"type": "function", "function": {"name": "f"}}] * 2}, "tools.1.function.name: two tools are named 'f'"),
         ({"tool_choice": "always"}, "tool_choice: Input should be one of ['auto', 'none', 'required'] or a function, not 'always'"),
         ({"response_format": {"type": "yaml"}}, "response_format.type: Input should be one of ['text', 'json_object', 'json_schema'], not 'yaml'"),
+        ({"response_format": {"type": "json_schema", "json_schema": {"name": "l", "schema": {"type": "array"}}}},
+         "response_format.json_schema.schema: the schema's root must be an object schema (type: object)"),
         ({"functions": [{"name": "x"}]}, "functions: deprecated; send `tools` and `tool_choice` instead"),
         ({"messages": [{"role": "assistant", "tool_calls": [{**CALL, "id": "c" * 257}]}]},
          "messages.0.tool_calls.0.id: String should have at most 256 characters"),

@@ -89,8 +89,13 @@ def test_it_gives_the_official_client_the_json(proxy, upstream):
     [
         ({"type": "array", "items": {"type": "string"}}, "output_config.format.schema: the schema's root must be an object schema (type: object)"),
         ({"properties": {}}, "output_config.format.schema: the schema's root must be an object schema (type: object)"),
+        # What the CLI refuses at its start ("--json-schema is not a valid JSON Schema"), refused before it.
+        ({"type": "object", "properties": {"a": {"type": "nonsense"}}},
+         "output_config.format.schema: is not a valid JSON Schema: 'nonsense' is not valid under any of the given schemas (at properties/a/type)"),
+        ({"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}},
+         "output_config.format.schema: $ref '#/$defs/missing' points at nothing in the schema"),
     ],
-    ids=["array-root", "no-type"],
+    ids=["array-root", "no-type", "not-a-json-schema", "dangling-ref"],
 )
 def test_it_refuses_a_schema_the_cli_cannot_offer(proxy, upstream, schema, message):
     response = httpx.post(f"{proxy.url}/v1/messages", json=structured(schema), timeout=60)
@@ -165,3 +170,15 @@ def test_it_calls_the_clients_tools_first_and_answers_with_the_object_last(proxy
     first, second = upstream.message_requests()
     assert {"mcp__client__weather", "StructuredOutput"} <= {tool["name"] for tool in first.body["tools"]}
     assert second.tool_results() == [("toolu_weather", "3.5 degrees", False)]
+
+
+def test_it_takes_a_schema_of_recursive_refs(proxy, upstream):
+    tree = {"name": "a", "children": [{"name": "b", "children": []}]}
+    node = {"type": "object", "properties": {"name": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}},
+            "required": ["name", "children"]}  # fmt: skip
+    schema = {"type": "object", "$defs": {"node": node}, "properties": {"root": {"$ref": "#/$defs/node"}}, "required": ["root"]}
+    upstream.enqueue(replies.tool_use("StructuredOutput", {"root": tree}))
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=structured(schema), timeout=60)
+
+    assert json.loads(response.json()["content"][0]["text"]) == {"root": tree}

@@ -38,5 +38,5 @@ def vercel(proxy, **job):
     result = subprocess.run(
         ["node", str(SCRIPT)], input=json.dumps(job), cwd=REPO, capture_output=True, text=True, timeout=90
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr or result.stdout or result.returncode
     return json.loads(result.stdout)

@@ -6,17 +6,12 @@ naming the client's own field (`messages.2.tool_calls.0.function.arguments: ...`
 also when the engine's MessagesRequest refuses what the translation made of it.
 """
 
-import json
 from dataclasses import dataclass
 
 from .openai_chat_messages import as_list, as_object, as_string, bad, translate_messages
-from .openai_common import Origins, effort
+from .openai_common import ANY_OBJECT, Origins, effort, output_config
 
 TOOL_CHOICES = {"auto": {"type": "auto"}, "none": {"type": "none"}, "required": {"type": "any"}}
-JSON_OBJECT_NOTE = "Answer with one JSON object and nothing else: no prose, no code fences."
-JSON_SCHEMA_NOTE = (
-    "Answer with one JSON value and nothing else (no prose, no code fences), valid against this JSON Schema{name}:\n{schema}"
-)
 # An Anthropic block's field -> the client's field it came from (below the block's origin).
 BLOCK_FIELDS = {
     "tool_use": {"id": "id", "name": "function.name", "input": "function.arguments"},
@@ -93,21 +88,20 @@ def _tool_choice(choice, tools, parallel):
     return translated
 
 
-def _response_format_note(response_format):
-    """What the model is told of a response_format: an instruction, not enforced."""
+def _output_format(response_format):
+    """A response_format as structured outputs (output_config.format): json_schema's
+    schema, any object for json_object, none for text."""
     if response_format is None:
         return None
     kind = as_object(response_format, "response_format").get("type")
     if kind == "text":
         return None
     if kind == "json_object":
-        return JSON_OBJECT_NOTE
+        return ANY_OBJECT
     if kind != "json_schema":
         raise bad("response_format.type", f"Input should be one of ['text', 'json_object', 'json_schema'], not {kind!r}")
     spec = as_object(response_format.get("json_schema"), "response_format.json_schema")
-    schema = as_object(spec.get("schema", {}), "response_format.json_schema.schema")
-    name = f" (named {spec['name']})" if isinstance(spec.get("name"), str) else ""
-    return JSON_SCHEMA_NOTE.format(name=name, schema=json.dumps(schema, ensure_ascii=False))
+    return {"type": "json_schema", "schema": as_object(spec.get("schema", {"type": "object"}), "response_format.json_schema.schema")}
 
 
 def _max_tokens(body, translation):
@@ -141,15 +135,16 @@ def translate(body):
     """The whole request (a decoded JSON object) as a Translation."""
     _refuse_unservable(body)
     messages, origins, system, system_origins = translate_messages(body.get("messages"))
-    names = {"tool_choice": "tool_choice", "output_config": "reasoning_effort", "stop_sequences": "stop"}
+    names = {
+        "tool_choice": "tool_choice", "output_config.effort": "reasoning_effort", "stop_sequences": "stop",
+        "output_config.format": "response_format.json_schema.schema",
+    }  # fmt: skip
     where = Origins(BLOCK_FIELDS, TOOL_FIELDS, made="messages", blocks=origins, system=system_origins, names=names)
     translation = Translation({}, where)
     tools = _tools(body["tools"]) if body.get("tools") is not None else []
     where.tools = [f"tools.{index}" for index in range(len(tools))]
     level = effort(body.get("reasoning_effort"), "reasoning_effort")
-    if note := _response_format_note(body.get("response_format")):
-        system.append({"type": "text", "text": note})
-        where.system.append("response_format")
+    output_format = _output_format(body.get("response_format"))
     stream_options = body.get("stream_options")
     if stream_options is not None:
         translation.include_usage = _flag(as_object(stream_options, "stream_options"), "include_usage", "stream_options.include_usage")
@@ -162,7 +157,7 @@ def translate(body):
         "stop_sequences": _stop(body.get("stop")),
         "tools": tools or None,
         "tool_choice": _tool_choice(body.get("tool_choice"), tools, body.get("parallel_tool_calls")),
-        "output_config": {"effort": level} if level else None,
+        "output_config": output_config(level, output_format),
     }
     translation.request = {name: value for name, value in request.items() if value is not None}
     return translation

@@ -31,6 +31,15 @@ def url_source(url):
     return None
 
 
+def output_config(effort, output_format):
+    """The Anthropic output_config of an effort and a structured-outputs format, or None."""
+    return {key: value for key, value in (("effort", effort), ("format", output_format)) if value} or None
+
+
+# json_object: any JSON object, as structured outputs (output_config.format) take it.
+ANY_OBJECT = {"type": "json_schema", "schema": {"type": "object"}}
+
+
 def image_block(url, param):
     """An image part's URL (a base64 data URL or an http(s) one) as an Anthropic image
     block, or a 400 naming `param`. Its bytes go by every wire's rules (schemas)."""
@@ -134,6 +143,7 @@ class Origins:
         if head == "tools" and rest and isinstance(rest[0], int) and rest[0] < len(self.tools):
             below = self.tool_fields.get(rest[1]) if len(rest) > 1 else None
             return f"{self.tools[rest[0]]}.{below}" if below else self.tools[rest[0]]
-        if head in self.names:
-            return self.names[head]
+        for depth in range(len(loc), 0, -1):  # the most exact name the wire gave
+            if (named := ".".join(str(part) for part in loc[:depth])) in self.names:
+                return self.names[named]
         return ".".join(str(part) for part in [head, *rest])

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 from ..schemas import MessagesRequest
 from . import bad
-from .openai_common import Origins, arguments, document_block, image_block
-from .responses_params import NameTable, check_fields, effort, kind_of, mapped_name, required_string, tool_choice, tools
+from .openai_common import Origins, arguments, document_block, image_block, output_config
+from .responses_params import (
+    NameTable, check_fields, effort, kind_of, mapped_name, output_format, required_string, tool_choice, tools,
+)  # fmt: skip
 from .responses_reasoning import Opener, thinking
 
 log = logging.getLogger("claude_proxy.wire")
@@ -41,7 +43,10 @@ BLOCK_FIELDS = {
     "thinking": {"thinking": "encrypted_content", "signature": "encrypted_content"},
 }
 TOOL_FIELDS = {"name": "name", "description": "description", "input_schema": "parameters"}
-NAMES = {"max_tokens": "max_output_tokens", "output_config": "reasoning.effort", "thinking": "reasoning", "tool_choice": "tool_choice"}
+NAMES = {
+    "max_tokens": "max_output_tokens", "output_config.effort": "reasoning.effort", "output_config.format": "text.format.schema",
+    "thinking": "reasoning", "tool_choice": "tool_choice",
+}  # fmt: skip
 
 
 @dataclass
@@ -194,6 +199,7 @@ def translate(body, earlier=()):
     anthropic_tools, names, origins.tools = tools(body)
     if unheeded := [key for key in UNHEEDED if body.get(key) is not None]:
         log.debug("the CLI cannot honour %s: left out", ", ".join(unheeded))
+    level, shape = effort(body), output_format(body)
     data = {
         "model": body["model"],
         "messages": messages,
@@ -202,7 +208,7 @@ def translate(body, earlier=()):
         "max_tokens": body.get("max_output_tokens"),
         "tools": anthropic_tools,
         "tool_choice": tool_choice(body, anthropic_tools),
-        "output_config": {"effort": level} if (level := effort(body)) else None,
+        "output_config": output_config(level, shape),
         "thinking": thinking(body),
     }
     params = origins.validated({key: value for key, value in data.items() if value is not None})

@@ -140,6 +140,27 @@ def tool_choice(body, anthropic_tools):
     return mapped
 
 
+def output_format(body):
+    """text.format as structured outputs (output_config.format): json_schema's schema,
+    any object for json_object, none for text."""
+    given = (body.get("text") or {}).get("format")
+    if given is None:
+        return None
+    if not isinstance(given, dict):
+        raise bad("text.format", f"expected an object, got {kind_of(given)}")
+    kind = given.get("type")
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return openai_common.ANY_OBJECT
+    if kind != "json_schema":
+        raise bad("text.format.type", f"expected one of text, json_object, json_schema, got {kind!r}")
+    schema = given.get("schema", {"type": "object"})
+    if not isinstance(schema, dict):
+        raise bad("text.format.schema", f"expected a JSON Schema object, got {kind_of(schema)}")
+    return {"type": "json_schema", "schema": schema}
+
+
 def effort(body):
     reasoning = expect(body, "reasoning", dict, what="an object") or {}
     return openai_common.effort(reasoning.get("effort"), "reasoning.effort")

@@ -1,17 +1,19 @@
 // The Vercel AI SDK (npm `ai` + a provider) as a client of the proxy.
 //
 // Reads one job as JSON on stdin:
-//   {"baseURL": "http://127.0.0.1:PORT/v1", "mode": "generateText" | "streamText",
+//   {"baseURL": "http://127.0.0.1:PORT/v1", "mode": "generateText" | "streamText" | "generateObject" | "streamObject",
 //    "provider": "anthropic" (the default: /v1/messages) | "openai-compatible"
 //      (/v1/chat/completions) | "openai" (@ai-sdk/openai: /v1/responses),
 //    "model": "...", "headers": {...}, "providerOptions": {...},
 //    "prompt": "...", "maxSteps": 1,
-//    "tools": [{"name": "...", "description": "...", "inputSchema": {...}, "result": "..."}]}
+//    "tools": [{"name": "...", "description": "...", "inputSchema": {...}, "result": "..."}],
+//    "schema": {...} (the JSON Schema of an object mode)}
 // and prints what the SDK made of the answer as JSON on stdout:
-//   {"text", "finishReason", "usage", "totalUsage", "steps", "toolCalls", "executed", "requestIds"}
+//   {"text", "finishReason", "usage", "totalUsage", "steps", "toolCalls", "executed", "requestIds"},
+//   or for an object mode {"object", "finishReason", "usage"}
 // Each tool's `execute` records the input it was given and returns the job's `result`.
 
-import { generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
+import { generateObject, generateText, jsonSchema, stepCountIs, streamObject, streamText, tool } from "ai";
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
@@ -34,9 +36,10 @@ for (const spec of job.tools ?? []) {
 // only when asked for, so a machine without the others still runs the Anthropic jobs.
 const PROVIDERS = {
   anthropic: async (settings) => (await import("@ai-sdk/anthropic")).createAnthropic(settings),
-  // includeUsage: without it the streamed answer has no usage (no stream_options sent).
+  // includeUsage: without it the streamed answer has no usage (no stream_options sent);
+  // supportsStructuredOutputs: without it generateObject sends json_object, not the schema.
   "openai-compatible": async (settings) =>
-    (await import("@ai-sdk/openai-compatible")).createOpenAICompatible({ ...settings, name: "claude-max-proxy", includeUsage: true }),
+    (await import("@ai-sdk/openai-compatible")).createOpenAICompatible({ ...settings, name: "claude-max-proxy", includeUsage: true, supportsStructuredOutputs: true }),
   openai: async (settings) => (await import("@ai-sdk/openai")).createOpenAI(settings).responses,
 };
 const provider = await PROVIDERS[job.provider ?? "anthropic"]({ baseURL: job.baseURL, apiKey: "dummy", headers: job.headers });
@@ -52,6 +55,20 @@ const call = {
 
 function usage(value) {
   return { inputTokens: value.inputTokens, outputTokens: value.outputTokens, totalTokens: value.totalTokens };
+}
+
+if (job.mode === "generateObject" || job.mode === "streamObject") {
+  const asked = { model: call.model, prompt: job.prompt, schema: jsonSchema(job.schema), maxRetries: 0, abortSignal: call.abortSignal };
+  let object, finishReason, used;
+  if (job.mode === "streamObject") {
+    const stream = streamObject(asked);
+    for await (const partial of stream.partialObjectStream); // read to its end: the promises settle then
+    [object, finishReason, used] = [await stream.object, await stream.finishReason, await stream.usage];
+  } else {
+    ({ object, finishReason, usage: used } = await generateObject(asked));
+  }
+  process.stdout.write(JSON.stringify({ object, finishReason, usage: usage(used) }) + "\n");
+  process.exit(0);
 }
 
 let result;

@@ -9,7 +9,9 @@ on the live process; (d) the next turn by a cold resume; (e) a new CLI per reque
 the SDK's query() (what spawn-per-request proxies do); and what the CLI alone takes, the
 floor under (b) and (c): (g) a warmed-up process's first turn and (h) its next turn, with
 the proxy's options, driven by its own runner with no HTTP or database in between. Then
-(f) 50 concurrent streams over 10 conversations, for the proxy and for query() per
+(i) the next turn on the live process with structured outputs (a JSON schema; the upstream
+answers with the CLI's StructuredOutput call, the client's first text delta is the JSON)
+against (c). Then (f) 50 concurrent streams over 10 conversations, for the proxy and for query() per
 request: errors, arrival order, peak CLI processes, peak memory; and the proxy's idle
 memory afterwards.
 """
@@ -73,8 +75,11 @@ class Watcher(threading.Thread):
             self.done.wait(0.05)
 
 
-def first_delta(proxy, messages, session):
-    body = {"model": "claude-sonnet-4-5", "max_tokens": 64, "stream": True, "system": SYSTEM, "messages": messages}
+WEATHER_SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+
+
+def first_delta(proxy, messages, session, **fields):
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 64, "stream": True, "system": SYSTEM, "messages": messages, **fields}
     started, first = time.perf_counter(), None
     with HTTP.stream("POST", f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": session}) as response:
         for line in response.iter_lines():  # read to the end: the turn is over before the next
@@ -99,14 +104,20 @@ def new_conversations(proxy, samples, tag, spares=False):
     return times
 
 
-def next_turns(proxy, samples, tag):
-    messages = [{"role": "user", "content": "Turn 0"}]
-    first_delta(proxy, messages, tag)
-    times = []
-    for number in range(1, samples + 1):
-        messages += [{"role": "assistant", "content": "Hello from the fake upstream."}, {"role": "user", "content": f"Turn {number}"}]
-        time.sleep(PAUSE)
-        times.append(first_delta(proxy, messages, tag))
+def next_turns(proxy, samples, tag, upstream=None, delay=0.0):
+    """(c), (d); with `upstream`, (i): each turn asks for a JSON schema and the upstream
+    answers it with a StructuredOutput call after `delay`."""
+    structured = {"output_config": {"format": {"type": "json_schema", "schema": WEATHER_SCHEMA}}} if upstream else {}
+    answer = '{"city": "Oslo"}' if upstream else "Hello from the fake upstream."
+    messages, times = [{"role": "user", "content": "Turn 0"}], []
+    for number in range(samples + 1):
+        if upstream:
+            upstream.enqueue(replies.tool_use("StructuredOutput", {"city": "Oslo"}, preamble="", hang=delay))
+        if number:
+            messages += [{"role": "assistant", "content": answer}, {"role": "user", "content": f"Turn {number}"}]
+            time.sleep(PAUSE)
+        took = first_delta(proxy, messages, tag, **structured)
+        times += [took] if number else []
     return times
 
 
@@ -240,6 +251,7 @@ def main(samples):
                 "(a) new conversation, cold": new_conversations(cold, samples, f"cold{delay}"),
                 "(b) new conversation, warm spare": new_conversations(warm, samples, f"warm{delay}", spares=True),
                 "(c) next turn, live process": next_turns(warm, samples, f"live{delay}"),
+                "(i) next turn, live, structured": next_turns(warm, samples, f"json{delay}", upstream, delay),
                 "(d) next turn, cold resume": next_turns(cold, samples, f"resume{delay}"),
                 "(e) query() per request": [
                     asyncio.run(sdk_first_delta(sdk_env, workdir, f"sdk {number}", PAUSE)) for number in range(samples)
@@ -275,6 +287,8 @@ def main(samples):
         print(f"  cold / spare: {cold_new / spare:.1f}x   resume / live: {resumed / live:.1f}x")
         alone_first, alone_next = summary(measured["(g) CLI alone, warmed first turn"])[0], summary(measured["(h) CLI alone, next turn"])[0]
         print(f"  over the CLI alone: spare (b) - (g) = {spare - alone_first:+.0f} ms   live (c) - (h) = {live - alone_next:+.0f} ms")
+        structured = summary(measured["(i) next turn, live, structured"])[0]
+        print(f"  structured over plain, live: (i) - (c) = {structured - live:+.0f} ms")
     print("\n(f) 50 concurrent streams over 10 conversations, upstream delay 300 ms")
     print(f"  proxy:             errors {len(errors)}, peak CLI processes {watched.peak_processes}, peak memory {watched.peak_mb} MB")
     print(f"  query() per request: errors {len(sdk_errors)}, peak CLI processes {sdk_watched.peak_processes}, peak memory {sdk_watched.peak_mb} MB")

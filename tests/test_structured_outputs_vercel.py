@@ -4,24 +4,14 @@ one the CLI checked against the schema."""
 
 import pytest
 
+from tests.test_structured_outputs import SCHEMA, WEATHER, offered_schema
 from tests.upstream import replies
 from tests.vercel_helpers import needs, vercel
 
-SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string"}, "temp": {"type": "number"}},
-    "required": ["city", "temp"],
-    "additionalProperties": False,
-}
-WEATHER = {"city": "Oslo", "temp": 3.5}
 PROVIDERS = [
     pytest.param("anthropic", marks=needs("ai", "@ai-sdk/anthropic"), id="anthropic"),
     pytest.param("openai-compatible", marks=needs("ai", "@ai-sdk/openai-compatible"), id="openai-compatible"),
 ]
-
-
-def offered(request):
-    return [tool["input_schema"] for tool in request.body["tools"] if tool["name"] == "StructuredOutput"]
 
 
 @pytest.mark.parametrize("mode", ["generateObject", "streamObject"])
@@ -35,5 +25,5 @@ def test_it_generates_the_object_through_each_provider(proxy, upstream, provider
     assert result["finishReason"] == "stop"
     assert result["usage"]["outputTokens"] > 0
     [sent] = upstream.message_requests()
-    [schema] = offered(sent)
+    schema = offered_schema(sent)
     assert (schema["required"], schema["properties"]) == (SCHEMA["required"], SCHEMA["properties"])

@@ -16,6 +16,7 @@ from django.utils import timezone
 from sessions_admin.models import ANSWERED_ELSEWHERE, ANSWERED_HERE
 from sessions_admin.store import DjangoSessionStore
 
+from .claude import client_tools
 from .claude.options import cli_cwd
 from .prompt import api_blocks
 
@@ -64,6 +65,7 @@ def transcript(messages, *, session_id, cwd, model, now, answered_elsewhere_from
     for index, message in enumerate(messages):
         message_dict = {"role": message.role, "content": api_blocks(message)}
         if message.role == "assistant":
+            message_dict["content"] = [_as_offered(block) for block in message_dict["content"]]
             calls = any(block["type"] == "tool_use" for block in message_dict["content"])
             elsewhere = answered_elsewhere_from is not None and index >= answered_elsewhere_from
             message_dict = {
@@ -92,6 +94,14 @@ def transcript(messages, *, session_id, cwd, model, now, answered_elsewhere_from
         )
         parent = entry_id
     return entries
+
+
+def _as_offered(block):
+    """A client's tool call named as the CLI offers the client's tools (mcp__client__…),
+    as the live CLI's own transcript names it: the model sees one name for one tool, on a
+    fresh session as on a live one. A call to a tool the request no longer offers keeps
+    that name too, as the API keeps a call to a tool no longer in `tools`."""
+    return {**block, "name": client_tools.cli_name(block["name"])} if block["type"] == "tool_use" else block
 
 
 async def seed_session(history, params, answered_elsewhere_from=None):

@@ -81,7 +81,7 @@ def test_it_sends_a_tool_round_run_elsewhere_with_its_ids(proxy, upstream):
     [sent] = upstream.message_requests()
     conversation = _conversation(sent)
     assert [role for role, _ in conversation] == ["user", "assistant", "user", "assistant", "user", "assistant", "user"]
-    assert conversation[3] == ("assistant", [call])
+    assert conversation[3] == ("assistant", [{**call, "name": "mcp__client__read"}])
     assert conversation[4][0] == "user"
     [sent_result] = conversation[4][1]
     assert (sent_result["type"], sent_result["tool_use_id"]) == ("tool_result", "call_foreign_1")

@@ -117,7 +117,8 @@ def test_it_writes_the_history_as_a_chained_transcript():
     assert entries[0]["message"] == {"role": "user", "content": [{"type": "text", "text": "Read a.txt"}]}
     call = entries[1]["message"]
     assert (call["role"], call["type"], call["model"], call["stop_reason"]) == ("assistant", "message", "claude-sonnet-4-5", "tool_use")
-    assert call["content"] == [{"type": "text", "text": "Reading."}, tool_use("toolu_1")]
+    # The call by the name the CLI offers the client's tool under, as on a live session.
+    assert call["content"] == [{"type": "text", "text": "Reading."}, tool_use("toolu_1", name="mcp__client__read")]
     assert entries[2]["message"]["content"] == [
         {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "hello"}], "is_error": False}
     ]

@@ -56,8 +56,10 @@ def test_it_sends_a_tool_history_as_blocks_with_their_ids(proxy, upstream):
     assert conversation[0][1] == [{"type": "text", "text": "What is in answer.txt?"}]
     assert conversation[1][1] == [
         {"type": "text", "text": "Let me read it."},
-        {"type": "tool_use", "id": "toolu_hist", "name": "read", "input": {"path": "answer.txt"}},
+        # As the CLI offers the client's tool, and names it on a live session.
+        {"type": "tool_use", "id": "toolu_hist", "name": "mcp__client__read", "input": {"path": "answer.txt"}},
     ]
+    assert "mcp__client__read" in [tool["name"] for tool in sent.body["tools"]]
     [result] = conversation[2][1]
     assert (result["type"], result["tool_use_id"], result.get("is_error", False)) == ("tool_result", "toolu_hist", False)
     texts = [part["text"] for part in result["content"] if not part["text"].startswith("<system-reminder>")]

@@ -300,18 +300,22 @@ class HeldConversation:
     async def _paused_turn(self):
         params, results = self.params, self.results
         reply = params.messages[self.lineage.first_new]
+        # The live CLI takes only tool results for its calls: words the client wrote beside
+        # them would reach the model inside the last result, as tool output. Such a reply
+        # is answered by a CLI resumed at the calls, sent the results and the words as the
+        # one user message the API has them in.
+        words = any(block.type != "tool_result" for block in reply.content)
         self.process, paused = await self.runtime.process_for_resume(
-            params, self.conversation.id, resume=self.resume_id, resume_at=self.conversation.resume_at
+            params, self.conversation.id, resume=self.resume_id, resume_at=self.conversation.resume_at, live=not words
         )
         if paused is None:
-            # The process that waited is gone: a new one resumed at the tool calls is sent the results.
+            # A new process resumed at the tool calls is sent the reply.
             turn = self.process.submit(user_message(with_tool_choice(api_blocks(reply), params.tool_choice)))
             return ClientTurn(self, self.process, turn, tool_results=results)
-        besides = [block.text for block in reply.content if block.type == "text"]
-        besides += filter(None, [tool_choice_note(params.tool_choice)])
+        note = list(filter(None, [tool_choice_note(params.tool_choice)]))
         for block in results:
-            # What the client wrote beside its results reaches the model with the last one.
-            self.process.tools.resolve(block, besides if block is results[-1] else ())
+            # A tool_choice the reply changes reaches the model with the last result.
+            self.process.tools.resolve(block, note if block is results[-1] else ())
         return ClientTurn(
             self, self.process, paused.turn, seen_message_ids=paused.seen_message_ids, tool_results=results
         )

@@ -1,6 +1,8 @@
 """Client tools: Claude calls the client's tools, and the results reach the model as
 real tool results on the same live process, one upstream call per model step."""
 
+import json
+
 import anthropic
 import pytest
 
@@ -224,7 +226,7 @@ def test_it_tells_the_model_what_tool_choice_asks(proxy, upstream, tool_choice, 
     assert [tool["name"] for tool in sent.body["tools"]] == ["mcp__client__glob", "mcp__client__read"]
 
 
-def test_it_passes_text_sent_beside_tool_results_to_the_model(proxy, upstream):
+def test_it_sends_text_beside_tool_results_as_the_users_own_words(proxy, upstream):
     upstream.enqueue(replies.tool_use("mcp__client__read", {"path": "a"}, tool_id="toolu_beside"), replies.text("ok"))
     question = {"role": "user", "content": "Read a."}
     first = _ask(proxy, [question], False, "tools-beside")
@@ -236,13 +238,22 @@ def test_it_passes_text_sent_beside_tool_results_to_the_model(proxy, upstream):
         ],
     }
 
-    _ask(proxy, [question, _as_message(first), reply], False, "tools-beside")
+    second = _ask(proxy, [question, _as_message(first), reply], False, "tools-beside")
 
+    # One upstream call for the reply, its result and the words in one user message as the
+    # API has them: the words outside every tool_result, not tool output.
     sent = upstream.message_requests()
     assert len(sent) == 2
-    [result] = [block for block in sent[1].body["messages"][-1]["content"] if block.get("type") == "tool_result"]
-    texts = [part["text"] for part in result["content"] if not part["text"].startswith("<system-reminder>")]
-    assert texts == ["A!", "Also mind the tabs."]
+    last = sent[1].body["messages"][-1]
+    assert last["role"] == "user"
+    kinds = [(block["type"], block.get("tool_use_id") or block.get("text")) for block in last["content"]]
+    assert [kind for kind in kinds if not str(kind[1]).startswith("<system-reminder>")] == [
+        ("tool_result", "toolu_beside"), ("text", "Also mind the tabs.")
+    ]  # fmt: skip
+    [result] = [block for block in last["content"] if block["type"] == "tool_result"]
+    assert "Also mind the tabs." not in json.dumps(result)
+    assert [block["id"] for block in sent[1].body["messages"][-2]["content"] if block["type"] == "tool_use"] == ["toolu_beside"]
+    assert [block.text for block in second.content] == ["ok"]
 
 
 def test_it_keeps_a_client_tool_name_that_starts_with_mcp(proxy, upstream):

@@ -73,15 +73,16 @@ class ConversationRuntime:
         await self.registry.make_room()
         return launch.new_process(params, conversation_id, resume=resume, resume_at=resume_at)
 
-    async def process_for_resume(self, params, conversation_id, *, resume, resume_at):
+    async def process_for_resume(self, params, conversation_id, *, resume, resume_at, live=True):
         """(process, its paused turn) for the client's tool results. When the process that
-        waited is gone: a new one resumed at the tool calls (in a fork), and no paused turn."""
+        waited is gone, or not `live` is asked for: a new one resumed at the tool calls (in
+        a fork), and no paused turn."""
         paused, self.paused = self.paused, None
-        process = self._take_process(resume, launch.process_key(params)) if paused else None
+        process = self._take_process(resume, launch.process_key(params)) if paused and live else None
         if process is not None:
             return process, paused
         self.end()
-        log.info("the CLI turn waiting on tool results of %s is gone; resuming at its tool calls", self.key)
+        log.info("the CLI turn waiting on tool results of %s is not live; resuming at its tool calls", self.key)
         await self.registry.make_room()
         return launch.new_process(params, conversation_id, resume=resume, resume_at=resume_at, fork=True), None
 

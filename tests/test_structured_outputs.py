@@ -182,3 +182,18 @@ def test_it_takes_a_schema_of_recursive_refs(proxy, upstream):
     response = httpx.post(f"{proxy.url}/v1/messages", json=structured(schema), timeout=60)
 
     assert json.loads(response.json()["content"][0]["text"]) == {"root": tree}
+
+
+def test_it_shows_thinking_before_the_object(proxy, upstream):
+    upstream.enqueue(replies.thinking_then_tool_use("Oslo is cold in winter.", "StructuredOutput", WEATHER, tool_id="toolu_json"))
+
+    response = httpx.post(
+        f"{proxy.url}/v1/messages", json=structured(thinking={"type": "enabled", "budget_tokens": 1024}), timeout=60
+    )
+
+    content = response.json()["content"]
+    assert [block["type"] for block in content] == ["thinking", "text"]
+    assert content[0]["thinking"] == "Oslo is cold in winter."
+    assert json.loads(content[1]["text"]) == WEATHER
+    [sent] = upstream.message_requests()
+    assert sent.body["thinking"]["type"] in ("enabled", "adaptive")

@@ -76,7 +76,7 @@ class ClientTurn:
             menders,
             stop_sequences=params.stop_sequences,
             show_thinking=bool(params.thinking and params.thinking.shown),
-            structured=params.output_schema is not None,
+            structured=params.output_schema,
         )
         self.reply = MessageBuilder()
         self.failure = Failure()

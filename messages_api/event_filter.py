@@ -10,6 +10,7 @@ import json
 
 from .claude import mcp_names
 from .claude.mcp_names import STRUCTURED_OUTPUT
+from .json_schemas import accepts
 from .message_builder import TOOL_BLOCKS, as_start_and_deltas
 from .stops import StopSequences
 
@@ -57,9 +58,14 @@ class EventFilter:
         structured=False,
     ):
         self.client_model = client_model
-        # Structured outputs: the answer is the JSON the CLI's StructuredOutput tool took
-        # (finish), one text block as the API gives it; the model's prose is not shown.
+        # Structured outputs (`structured`: the schema): the answer is the JSON the CLI's
+        # StructuredOutput tool took, one text block as the API gives it; the model's
+        # prose is not shown. A call valid against the schema is the answer as soon as its
+        # block ends (the CLI checks it the same way, then ends the turn); else the object
+        # the CLI's result carries (finish).
         self.structured = structured
+        self._structured_input = {}  # the model turn's index -> a StructuredOutput call's input so far
+        self._answered = False
         self.tool_routing = tool_routing
         self.show_thinking = show_thinking
         # The answer ends at the first of these in its text, or at a model turn cut at
@@ -102,7 +108,19 @@ class EventFilter:
         handler = getattr(self, f"_on_{kind}", None)
         return handler(event) if handler else []
 
+    def _structured_answer(self, given):
+        """A StructuredOutput call's input as the answer, if it is one the schema takes."""
+        try:
+            value = json.loads(given) if given else {}
+        except ValueError:
+            return []
+        if self._answered or not accepts(self.structured, value):
+            return []
+        self._answered = True
+        return self._text_block(json.dumps(value, ensure_ascii=False))
+
     def _forget_model_turn(self):
+        self._structured_input.clear()
         self._index_map.clear()
         self._hidden.clear()
         self._held_input.clear()
@@ -161,6 +179,8 @@ class EventFilter:
         index, block = event["index"], event["content_block"]
         if block.get("name") == STRUCTURED_OUTPUT or (self.structured and block.get("type") == "text"):
             self._hidden.add(index)
+            if block.get("name") == STRUCTURED_OUTPUT and self.structured:
+                self._structured_input[index] = ""
             return []
         if block.get("type") in TOOL_BLOCKS:
             name = self.tool_routing(str(block.get("name", "")))
@@ -182,6 +202,8 @@ class EventFilter:
 
     def _on_content_block_delta(self, event):
         index = event["index"]
+        if index in self._structured_input and event["delta"].get("type") == "input_json_delta":
+            self._structured_input[index] += event["delta"]["partial_json"]
         if index in self._hidden or index not in self._index_map:
             return []
         if index in self._held_input and event["delta"].get("type") == "input_json_delta":
@@ -219,6 +241,8 @@ class EventFilter:
         return usage
 
     def _on_content_block_stop(self, event):
+        if event["index"] in self._structured_input:
+            return self._structured_answer(self._structured_input.pop(event["index"]))
         if event["index"] in self._hidden or event["index"] not in self._index_map:
             return []
         client_index = self._index_map[event["index"]]
@@ -293,7 +317,9 @@ class EventFilter:
         self.finished = True
         answer = []
         if self.structured and structured_output is not None:
-            answer, stop_reason = self._text_block(json.dumps(structured_output, ensure_ascii=False)), "end_turn"
+            stop_reason = "end_turn"
+            if not self._answered:
+                answer = self._text_block(json.dumps(structured_output, ensure_ascii=False))
         delta = copy.deepcopy(self._last_delta) or {
             "type": "message_delta",
             "delta": {"stop_reason": "end_turn", "stop_sequence": None},

@@ -27,6 +27,11 @@ def schema_problem(schema):
     return None
 
 
+def accepts(schema, value):
+    """Whether `value` is valid against `schema` (one schema_problem found nothing in)."""
+    return jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)(schema).is_valid(value)
+
+
 def _refs(schema):
     pending = [schema]
     while pending:

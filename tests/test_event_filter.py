@@ -526,8 +526,11 @@ def test_it_skips_model_turns_an_earlier_response_already_showed():
     assert event_filter.feed(message_start("msg_2")) == [message_start("msg_2", model=CLIENT_MODEL)]
 
 
+WEATHER_SCHEMA = {"type": "object", "properties": {"temp": {"type": "number"}}, "required": ["temp"]}
+
+
 def test_it_answers_a_structured_output_with_the_checked_object_as_one_text_block():
-    event_filter = EventFilter(CLIENT_MODEL, structured=True)
+    event_filter = EventFilter(CLIENT_MODEL, structured=WEATHER_SCHEMA)
 
     seen = feed_all(
         event_filter,
@@ -543,26 +546,41 @@ def test_it_answers_a_structured_output_with_the_checked_object_as_one_text_bloc
             {"type": "message_stop"},
             message_start("msg_2"),
             tool_start(0, "StructuredOutput", "toolu_good"),
-            json_delta(0, '{"city": "Oslo", "temp": 3.5}'),
+            json_delta(0, '{"city": "Oslo",'),
+            json_delta(0, ' "temp": 3.5}'),
             block_stop(0),
             message_delta("tool_use", output_tokens=9),
             {"type": "message_stop"},
         ],
     )
 
-    assert seen == [message_start("msg_1", model=CLIENT_MODEL)]
-    assert event_filter.paused_on == ()
-    assert event_filter.finish(structured_output={"city": "Oslo", "temp": 3.5}) == [
+    # The invalid call is no answer; the valid one is, as soon as its block ends.
+    assert seen == [
+        message_start("msg_1", model=CLIENT_MODEL),
         text_start(0),
         text_delta(0, '{"city": "Oslo", "temp": 3.5}'),
         block_stop(0),
+    ]
+    assert event_filter.paused_on == ()
+    assert event_filter.finish(structured_output={"city": "Oslo", "temp": 3.5}) == [
         closing_delta("end_turn", input_tokens=6, output_tokens=14),
         {"type": "message_stop"},
     ]
 
 
+def test_it_answers_with_the_clis_object_when_no_call_was_seen_valid():
+    event_filter = EventFilter(CLIENT_MODEL, structured=WEATHER_SCHEMA)
+
+    feed_all(event_filter, [message_start(), tool_start(0, "StructuredOutput"), json_delta(0, "{not json"), block_stop(0),
+                            message_delta("tool_use"), {"type": "message_stop"}])  # fmt: skip
+
+    assert event_filter.finish(structured_output={"temp": 1}) == [
+        text_start(0), text_delta(0, '{"temp": 1}'), block_stop(0), closing_delta("end_turn"), {"type": "message_stop"},
+    ]  # fmt: skip
+
+
 def test_it_shows_client_tool_calls_before_a_structured_answer():
-    event_filter = EventFilter(CLIENT_MODEL, tool_routing=lambda name: name.removeprefix("mcp__client__"), structured=True)
+    event_filter = EventFilter(CLIENT_MODEL, tool_routing=lambda name: name.removeprefix("mcp__client__"), structured=WEATHER_SCHEMA)
 
     seen = feed_all(
         event_filter,

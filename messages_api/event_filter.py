@@ -110,11 +110,13 @@ class EventFilter:
 
     def _structured_answer(self, given):
         """A StructuredOutput call's input as the answer, if it is one the schema takes."""
+        if not self.structured or self._answered:
+            return []
         try:
             value = json.loads(given) if given else {}
         except ValueError:
             return []
-        if self._answered or not accepts(self.structured, value):
+        if not accepts(self.structured, value):
             return []
         self._answered = True
         return self._text_block(json.dumps(value, ensure_ascii=False))
@@ -177,10 +179,12 @@ class EventFilter:
 
     def _on_content_block_start(self, event):
         index, block = event["index"], event["content_block"]
-        if block.get("name") == STRUCTURED_OUTPUT or (self.structured and block.get("type") == "text"):
+        if block.get("name") == STRUCTURED_OUTPUT:
             self._hidden.add(index)
-            if block.get("name") == STRUCTURED_OUTPUT and self.structured:
-                self._structured_input[index] = ""
+            self._structured_input[index] = ""
+            return []
+        if self.structured and block.get("type") == "text":
+            self._hidden.add(index)
             return []
         if block.get("type") in TOOL_BLOCKS:
             name = self.tool_routing(str(block.get("name", "")))

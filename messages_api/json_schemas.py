@@ -12,9 +12,8 @@ from referencing.jsonschema import DRAFT202012
 
 def schema_problem(schema):
     """What makes `schema` (a dict) no schema the CLI takes, or None."""
-    validator = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
-        validator.check_schema(schema)
+        _validator_for(schema).check_schema(schema)
     except SchemaError as error:
         where = "/".join(str(step) for step in error.absolute_path)
         return f"is not a valid JSON Schema: {error.message}" + (f" (at {where})" if where else "")
@@ -29,7 +28,12 @@ def schema_problem(schema):
 
 def accepts(schema, value):
     """Whether `value` is valid against `schema` (one schema_problem found nothing in)."""
-    return jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)(schema).is_valid(value)
+    return _validator_for(schema)(schema).is_valid(value)
+
+
+def _validator_for(schema):
+    """The validator of the draft `schema` names ($schema), else 2020-12's."""
+    return jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
 
 
 def _refs(schema):

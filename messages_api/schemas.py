@@ -222,13 +222,17 @@ class Tool(_Strict):
     def input_schema_is_not_too_deep(cls, value):
         # Refused here, before any CLI starts: deeper, the CLI drops the tool (see
         # MAX_SCHEMA_DEPTH), and deeper still json.dumps in tool_set_key raises.
-        if value is not None and nested_deeper_than(value, MAX_SCHEMA_DEPTH) is not None:
-            raise PydanticCustomError(
-                "schema_depth",
-                "the schema is nested more than {limit} levels deep; {limit} is the maximum allowed depth",
-                {"limit": MAX_SCHEMA_DEPTH},
-            )
-        return value
+        return value if value is None else _no_deeper_than_a_tool_schema(value)
+
+
+def _no_deeper_than_a_tool_schema(schema):
+    if nested_deeper_than(schema, MAX_SCHEMA_DEPTH) is not None:
+        raise PydanticCustomError(
+            "schema_depth",
+            "the schema is nested more than {limit} levels deep; {limit} is the maximum allowed depth",
+            {"limit": MAX_SCHEMA_DEPTH},
+        )
+    return schema
 
 
 class Thinking(_Strict):
@@ -261,12 +265,7 @@ class OutputFormat(_Strict):
         # tool's input must be, and no deeper than a client tool's (MAX_SCHEMA_DEPTH).
         if value.get("type") != "object":
             raise PydanticCustomError("schema_root", "the schema's root must be an object schema (type: object)")
-        if nested_deeper_than(value, MAX_SCHEMA_DEPTH) is not None:
-            raise PydanticCustomError(
-                "schema_depth",
-                "the schema is nested more than {limit} levels deep; {limit} is the maximum allowed depth",
-                {"limit": MAX_SCHEMA_DEPTH},
-            )
+        _no_deeper_than_a_tool_schema(value)
         if problem := schema_problem(value):
             raise PydanticCustomError("schema_invalid", problem)
         return value

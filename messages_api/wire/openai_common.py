@@ -24,10 +24,16 @@ EFFORTS = {"none": "low", "minimal": "low", "low": "low", "medium": "medium", "h
 def url_source(url):
     """An image's or a file's URL as the Anthropic source it names: base64 for a data URL,
     url for an http(s) one; None for anything else."""
-    if found := DATA_URL.fullmatch(url):
-        return {"type": "base64", "media_type": found["media_type"], "data": found["data"]}
+    if source := _data_source(url):
+        return source
     if url.startswith(("http://", "https://")):
         return {"type": "url", "url": url}
+    return None
+
+
+def _data_source(data_url):
+    if isinstance(data_url, str) and (found := DATA_URL.fullmatch(data_url)):
+        return {"type": "base64", "media_type": found["media_type"], "data": found["data"]}
     return None
 
 
@@ -50,9 +56,8 @@ def image_block(url, param):
 
 def document_block(data_url):
     """A file part's base64 data URL as an Anthropic document block, or None."""
-    if isinstance(data_url, str) and (found := DATA_URL.fullmatch(data_url)):
-        return {"type": "document", "source": {"type": "base64", "media_type": found["media_type"], "data": found["data"]}}
-    return None
+    source = _data_source(data_url)
+    return {"type": "document", "source": source} if source else None
 
 
 def token_counts(anthropic):

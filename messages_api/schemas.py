@@ -282,6 +282,13 @@ class ToolChoice(_Strict):
     disable_parallel_tool_use: bool = False
 
 
+class Safeguard(_Strict):
+    """A check the client asks the API to run on the answer's tool calls (Claude Code's auto
+    mode asks for `dangerous_tool_use`, with its classifier_context). The proxy runs none."""
+
+    type: str = Field(min_length=1, max_length=MAX_NAME)
+
+
 class MessagesRequest(_Strict):
     model: str = Field(min_length=1, max_length=MAX_MODEL)
     messages: list[Message] = Field(min_length=1)
@@ -298,6 +305,7 @@ class MessagesRequest(_Strict):
     thinking: Thinking | None = None
     output_config: OutputConfig | None = None
     output_format: OutputFormat | None = None  # the structured-outputs beta's name for output_config.format
+    safeguards: list[Safeguard] | None = None
 
     @field_validator("system", mode="before")
     @classmethod
@@ -354,6 +362,12 @@ class MessagesRequest(_Strict):
         """The JSON Schema the answer must match (structured outputs), or None."""
         given = (self.output_config and self.output_config.format) or self.output_format
         return given.schema_ if given else None
+
+    @property
+    def safeguard_results(self):
+        """Each safeguard asked for, answered `unsupported`: no classifier runs here, and a
+        verdict the proxy made up would pass or stop actions nobody checked."""
+        return [{"type": safeguard.type, "status": {"type": "unsupported"}} for safeguard in self.safeguards or ()]
 
     @property
     def system_text(self):

@@ -12,6 +12,13 @@ import pytest
 TEST_ROOT = Path(tempfile.mkdtemp(prefix="claude-proxy-tests-"))
 os.environ["CLAUDE_PROXY_DATA_DIR"] = str(TEST_ROOT / "data")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proxy_project.settings")
+if os.environ.get("DATABASE_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Each pytest-xdist worker names its databases after itself (test_<name>_gw0, …),
+    # so two workers never create or drop the same one.
+    from urllib.parse import urlsplit
+
+    given = urlsplit(os.environ["DATABASE_URL"])
+    os.environ["DATABASE_URL"] = given._replace(path=f"{given.path}_{os.environ['PYTEST_XDIST_WORKER']}").geturl()
 
 import django  # noqa: E402
 

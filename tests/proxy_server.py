@@ -1,6 +1,7 @@
 """The proxy as tests run it: `manage.py serve` in a subprocess on a free port."""
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -14,9 +15,23 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port no one listens on. Under pytest-xdist each worker picks from a range of its
+    own below the kernel's ephemeral ports, so two workers never pick the same port in the
+    moment between this probe and the proxy's own bind."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+    first = 10000 + 2000 * int(worker[2:])
+    for port in random.sample(range(first, first + 2000), 2000):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}..{first + 1999}")
 
 
 def cli_test_env(upstream_url, home):

@@ -177,7 +177,8 @@ def test_it_shows_a_conversation_waiting_for_tool_results(proxy, upstream, page)
     assert '"name": "read"' in page.locator(".field-tool_calls").inner_text()
 
     page.goto(f"{proxy.url}/admin/live/")
-    waiting = page.wait_for_selector("#processes tr.process-waiting_for_tool_result", timeout=20000)
+    # Its own row: another test's conversation may be waiting on this proxy too.
+    waiting = page.wait_for_selector('#processes tr.process-waiting_for_tool_result:has-text("Read a.")', timeout=20000)
     assert "read since " in waiting.inner_text()
     assert "s ago" in waiting.inner_text()
     shot(page, "10-live-waiting-for-tools")

@@ -104,6 +104,16 @@ def test_it_accepts_unknown_top_level_fields():
     assert params.model_extra == {"future_param": {"x": 1}, "service_tier": "auto"}
 
 
+def test_it_answers_each_safeguard_as_unsupported():
+    params = parse(body(safeguards=[{"type": "dangerous_tool_use", "classifier_context": {"v": 1}}, {"type": "other"}]))
+
+    assert params.safeguard_results == [
+        {"type": "dangerous_tool_use", "status": {"type": "unsupported"}},
+        {"type": "other", "status": {"type": "unsupported"}},
+    ]
+    assert parse(body()).safeguard_results == []
+
+
 def test_it_keeps_unknown_content_block_types_as_they_are():
     content = [{"type": "server_tool_use", "id": "srvtoolu_1", "input": {"q": 1}}, {"type": "text", "text": "after"}]
 
@@ -323,6 +333,8 @@ BAD = [
     pytest.param(body(thinking={"type": "enabled"}), JSON, "thinking: budget_tokens: Field required when type is 'enabled'", id="thinking-no-budget"),
     pytest.param(body(thinking={"type": "enabled", "budget_tokens": 10}), JSON, "thinking.budget_tokens: Input should be greater than or equal to 1024", id="thinking-small-budget"),
     pytest.param(body(output_config={"effort": "extreme"}), JSON, "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'", id="effort-unknown"),
+    pytest.param(body(safeguards={"type": "dangerous_tool_use"}), JSON, "safeguards: Input should be a valid list", id="safeguards-not-a-list"),
+    pytest.param(body(safeguards=[{"classifier_context": {}}]), JSON, "safeguards.0.type: Field required", id="safeguard-without-type"),
 ]
 
 

@@ -62,15 +62,25 @@ def error_response(error):
 
 async def respond(ask, turn, record):
     """The answer: SSE events as they come, or the whole message as JSON."""
+    results = ask.params.safeguard_results
     if ask.params.stream:
-        return event_stream(turn, record, AnthropicFrames(), anthropic_headers)
-    return JsonResponse(await answer(turn, record), headers=turn_headers(turn, anthropic_headers))
+        return event_stream(turn, record, AnthropicFrames(results), anthropic_headers)
+    message = await answer(turn, record)
+    if results:
+        message["safeguard_results"] = results
+    return JsonResponse(message, headers=turn_headers(turn, anthropic_headers))
 
 
 class AnthropicFrames(Frames):
-    """Each event as it comes; a failure as an `error` event."""
+    """Each event as it comes, the safeguards' results in the message_delta as the API
+    sends them; a failure as an `error` event."""
+
+    def __init__(self, safeguard_results=()):
+        self.safeguard_results = safeguard_results
 
     def feed(self, event):
+        if event["type"] == "message_delta" and self.safeguard_results:
+            event = {**event, "delta": {**event["delta"], "safeguard_results": self.safeguard_results}}
         return [frame(event)]
 
     def failed(self, error):

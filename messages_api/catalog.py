@@ -34,6 +34,11 @@ MODELS = (
     ("claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"),
 )
 
+# The context window, in tokens, of every model above as Claude Code runs it: the newest of
+# each family, whose window the CLI reports as 1,000,000 (ResultMessage.model_usage's
+# contextWindow, for sonnet, opus and haiku with the bundled 2.1.332).
+CONTEXT_WINDOW = 1_000_000
+
 # Dated snapshot ids clients still send; retrieving one gives its model, as the API does.
 SNAPSHOTS = {
     "claude-opus-4-5-20251101": "claude-opus-4-5",

@@ -1,5 +1,6 @@
 """Small helpers the integration tests share."""
 
+import glob
 import hashlib
 import json
 import os
@@ -14,6 +15,7 @@ from django.test import Client
 from websockets.sync.client import connect
 
 from sessions_admin.models import RequestLog
+from tests.proxy_server import REPO
 
 
 def logged(request_id, timeout=10):
@@ -129,3 +131,15 @@ def own_postgresql_database():
         with connection.creation._nodb_cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
         connection.creation.destroy_test_db(shared, verbosity=0)
+
+
+CODEX_VERSION = "0.169.0"
+
+
+def codex_binary():
+    """Codex CLI's native binary, which its npm package ships (`bash .ci/run` installs it),
+    or $CODEX_BIN; None when neither is there."""
+    if os.environ.get("CODEX_BIN"):
+        return os.environ["CODEX_BIN"]
+    found = sorted(glob.glob(str(REPO / "node_modules/@openai/codex-linux-*/vendor/*/bin/codex")))
+    return found[0] if found else None

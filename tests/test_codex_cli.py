@@ -3,7 +3,6 @@ fake upstream scripting Claude: Codex runs the tool Claude calls, its output rea
 Claude as the tool_result of the same id in one upstream call, and Codex prints the
 answer (the way to run it offline: tests/fixtures/codex-0.169.0/README.md)."""
 
-import glob
 import os
 import subprocess
 import time
@@ -13,18 +12,8 @@ from django.utils import timezone
 
 from sessions_admin.lineage import message_hash
 from sessions_admin.models import Conversation, RequestLog
-from tests.proxy_server import REPO
+from tests.helpers import CODEX_VERSION, codex_binary
 from tests.upstream import replies
-
-CODEX_VERSION = "0.169.0"
-
-
-def codex_binary():
-    """The native binary the npm package ships (`bash .ci/run` installs it), or $CODEX_BIN."""
-    if os.environ.get("CODEX_BIN"):
-        return os.environ["CODEX_BIN"]
-    found = sorted(glob.glob(str(REPO / "node_modules/@openai/codex-linux-*/vendor/*/bin/codex")))
-    return found[0] if found else None
 
 
 @pytest.fixture

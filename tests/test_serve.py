@@ -122,3 +122,16 @@ def test_it_takes_the_admin_password_from_the_environment(cli_env, tmp_path):
 
     assert "password: from CLAUDE_PROXY_ADMIN_PASSWORD" in server.output()
     assert "chosen-password" not in server.output()
+
+
+def test_it_prints_how_each_kind_of_client_is_pointed_at_it(proxy):
+    url = proxy.url
+    lines = proxy.output().splitlines()
+
+    start = lines.index(f"claude-max-proxy listening on {url}")
+    assert lines[start + 1 : start + 5] == [
+        f"  OpenCode: ANTHROPIC_BASE_URL={url} ANTHROPIC_API_KEY=dummy opencode",
+        f"  Claude Code: ANTHROPIC_BASE_URL={url} ANTHROPIC_API_KEY=dummy claude",
+        f"  OpenAI clients: base_url={url}/v1 api_key=dummy",
+        f"  Codex CLI: python manage.py codex_catalog --url {url}  (writes its model catalog, prints its config.toml lines)",
+    ]

@@ -30,6 +30,18 @@ def points_at(base_url, host, port):
     return same_host and url_port == port
 
 
+def banner(url):
+    """What serve prints as it starts: where it listens, and how each kind of client is
+    pointed at it (docs/clients.md has the rest)."""
+    return (
+        f"claude-max-proxy listening on {url}\n"
+        f"  OpenCode: ANTHROPIC_BASE_URL={url} ANTHROPIC_API_KEY=dummy opencode\n"
+        f"  Claude Code: ANTHROPIC_BASE_URL={url} ANTHROPIC_API_KEY=dummy claude\n"
+        f"  OpenAI clients: base_url={url}/v1 api_key=dummy\n"
+        f"  Codex CLI: python manage.py codex_catalog --url {url}  (writes its model catalog, prints its config.toml lines)"
+    )
+
+
 def port_is_free(host, port):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -158,10 +170,7 @@ class Command(BaseCommand):
         from messages_api.server import GracefulServer
         from proxy_project.asgi import application
 
-        self.stdout.write(
-            f"claude-max-proxy listening on http://{host}:{port}\n"
-            f"  OpenCode: ANTHROPIC_BASE_URL=http://{host}:{port} ANTHROPIC_API_KEY=dummy opencode"
-        )
+        self.stdout.write(banner(f"http://{host}:{port}"))
         sys.stdout.flush()
         GracefulServer(
             application=application,

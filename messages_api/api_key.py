@@ -1,10 +1,14 @@
-"""An optional shared key for the API and /metrics (CLAUDE_PROXY_API_KEY)."""
+"""Who may use the API and /metrics: the keys in the database (sessions_admin.api_keys,
+one per person or tool) and CLAUDE_PROXY_API_KEY, one more key. With neither, the proxy
+is open, as it is on loopback by default."""
 
 import hmac
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from proxy_project.endpoints import api_prefixes
+from sessions_admin.api_keys import ApiKey
 
 from .errors import ApiError
 from .middleware import AsyncMiddleware
@@ -13,6 +17,10 @@ from .wire import edge_errors
 # /metrics is open like /health unless a key is set: then it takes the key as /v1/* does.
 PROTECTED_PREFIXES = (*api_prefixes(), "/metrics")
 WRONG_KEY = ApiError(401, "authentication_error", "Invalid or missing API key (x-api-key or Authorization: Bearer)")
+# The name a request admitted by CLAUDE_PROXY_API_KEY is logged under.
+SHARED_KEY = "CLAUDE_PROXY_API_KEY"
+# What a request names when no key is configured at all.
+NO_KEY = ""
 
 
 def presented_key(request):
@@ -22,18 +30,35 @@ def presented_key(request):
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def has_key(request):
-    """Whether the request may pass: no key is configured, or it presents that key."""
+def admitted_key(presented):
+    """The name of the key a request is admitted under: a row's, SHARED_KEY, or NO_KEY when
+    none is configured (no setting, no row, revoked or not); None when it is refused. At most two reads by index, and nothing
+    kept here: a key revoked on any instance is refused on every one at once."""
     expected = settings.CLAUDE_PROXY_API_KEY
-    return not expected or hmac.compare_digest(presented_key(request).encode(), expected.encode())
+    if expected and presented and hmac.compare_digest(presented.encode(), expected.encode()):
+        return SHARED_KEY
+    if presented and (key := ApiKey.objects.admitting(presented)) is not None:
+        key.note_use()
+        return key.name
+    # A revoked key still counts: revoking the last key must not open the proxy.
+    if expected or ApiKey.objects.exists():
+        return None
+    return NO_KEY
 
 
 class ApiKeyMiddleware(AsyncMiddleware):
-    """Refuses the protected paths without the configured key; health stays open."""
+    """Refuses the protected paths without a key the proxy knows; health stays open. The
+    request (and its log row) names the key it came with."""
 
     async def __call__(self, request):
-        if request.path.startswith(PROTECTED_PREFIXES) and not has_key(request):
-            if record := getattr(request, "record", None):
-                record.fail(WRONG_KEY)
-            return edge_errors.render(request, WRONG_KEY)
+        if request.path.startswith(PROTECTED_PREFIXES):
+            name = await sync_to_async(admitted_key)(presented_key(request))
+            record = getattr(request, "record", None)
+            if name is None:
+                if record:
+                    record.fail(WRONG_KEY)
+                return edge_errors.render(request, WRONG_KEY)
+            request.api_key = name
+            if record:
+                record.api_key = name
         return await self.get_response(request)

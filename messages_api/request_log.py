@@ -64,6 +64,8 @@ class RequestRecord:
     lineage: str = ""
     usage_window: str = ""
     usage_status: str = ""
+    # The name of the API key the request came with (api_key.admitted_key).
+    api_key: str = ""
     # The turn answering this request (client_turn.ClientTurn), once one has started.
     turn: object = None
 

@@ -248,11 +248,11 @@ class WireFormatFilter(admin.SimpleListFilter):
 
 @admin.register(RequestLog)
 class RequestLogAdmin(ReadOnlyAdmin):
-    list_display = ("when", "status", "error_class", "wire_format", "endpoint", "model", "ttfb", "duration", "tokens")
+    list_display = ("when", "status", "error_class", "wire_format", "endpoint", "model", "key", "ttfb", "duration", "tokens")
     list_display_links = ("when",)
-    list_filter = (ErrorClassFilter, StatusFilter, WireFormatFilter, "stream", ConversationFilter)
+    list_filter = (ErrorClassFilter, StatusFilter, WireFormatFilter, "stream", ("api_key", admin.AllValuesFieldListFilter), ConversationFilter)
     list_per_page = LIST_PER_PAGE
-    search_fields = ("request_id", "claude_session_id", "error_message", "client")
+    search_fields = ("request_id", "claude_session_id", "error_message", "client", "api_key")
     date_hierarchy = "created"
 
     class Media:
@@ -277,6 +277,10 @@ class RequestLogAdmin(ReadOnlyAdmin):
             return "—"
         url = reverse("admin:sessions_admin_conversation_change", args=[conversation.pk])
         return format_html('<a href="{}" id="request-log-conversation">{}</a>', url, conversation.title or str(conversation))
+
+    @admin.display(description="Key", ordering="api_key")
+    def key(self, obj):
+        return obj.api_key or "—"
 
     @admin.display(description="Error", ordering="error_type")
     def error_class(self, obj):
@@ -304,4 +308,4 @@ def _ms(value):
 
 
 # The other models' admins, each beside what it shows.
-from . import admin_status  # noqa: E402, F401
+from . import admin_keys, admin_status  # noqa: E402, F401

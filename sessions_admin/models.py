@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .instances import ProxyInstance  # noqa: F401  (the models of this app, each in its module)
+from .api_keys import ApiKey  # noqa: F401  (the models of this app, each in its module)
+from .instances import ProxyInstance  # noqa: F401
 from .lineage import KEY_KINDS, LINEAGE_KINDS, reply_digest
 from .stored_responses import StoredResponse  # noqa: F401
 from .usage_windows import STATUSES as WINDOW_STATUSES
@@ -92,6 +93,8 @@ class RequestLog(models.Model):
     claude_session_id = models.CharField(max_length=64, blank=True, db_index=True)
     # The client program, from its User-Agent (e.g. opencode/1.18.33).
     client = models.CharField(max_length=100, blank=True)
+    # The API key it came with: an ApiKey's name, CLAUDE_PROXY_API_KEY, or blank with none configured.
+    api_key = models.CharField(max_length=100, blank=True, db_index=True)
     queue_wait_ms = models.PositiveIntegerField(null=True)
     # The client's tools: calls sent to the client ({id, name}) and results it brought
     # ({tool_use_id, is_error}).
@@ -149,7 +152,7 @@ class RequestLog(models.Model):
 # What a RequestRecord hands over as it is (usage is summed up field by field).
 RECORDED_FIELDS = (
     "request_id", "method", "endpoint", "model", "stream", "status", "error_type", "error_message",
-    "stderr_tail", "claude_session_id", "client", "queue_wait_ms", "tool_calls", "tool_results",
+    "stderr_tail", "claude_session_id", "client", "api_key", "queue_wait_ms", "tool_calls", "tool_results",
     "outcome", "lineage", "usage_window", "usage_status", "ttfb_ms", "duration_ms",
 )  # fmt: skip
 

@@ -56,8 +56,9 @@ def cli_test_env(upstream_url, home):
 
 
 class ProxyServer:
-    def __init__(self, env, data_dir, port=None):
+    def __init__(self, env, data_dir, port=None, host=None):
         self.port = port or free_port()
+        self.host_args = ("--host", host) if host else ()
         self.data_dir = Path(data_dir)
         self.env = {**os.environ, "CLAUDE_PROXY_DATA_DIR": str(self.data_dir), **env}
         self.log_path = self.data_dir.parent / f"proxy-{self.port}.log"
@@ -71,7 +72,7 @@ class ProxyServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--port", str(self.port)],
+            [sys.executable, "manage.py", "serve", "--port", str(self.port), *self.host_args],
             cwd=REPO,
             env=self.env,
             stdout=log,

@@ -59,7 +59,7 @@ def test_it_fits_the_request_log_list_at_1280_px(proxy, upstream, page):
     page.goto(f"{proxy.url}/admin/sessions_admin/requestlog/")
 
     headers = page.locator("#result_list thead th").all_inner_texts()
-    assert [text.strip() for text in headers] == ["TIME", "STATUS", "ERROR", "WIRE", "ENDPOINT", "MODEL", "TTFB", "DURATION", "TOKENS IN / OUT"]
+    assert [text.strip() for text in headers] == ["TIME", "STATUS", "ERROR", "WIRE", "ENDPOINT", "MODEL", "KEY", "TTFB", "DURATION", "TOKENS IN / OUT"]
     assert not scrolls_sideways(page)
     box = page.locator("#result_list").bounding_box()
     assert box["x"] + box["width"] <= 1280

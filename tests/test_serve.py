@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from tests.proxy_server import REPO, ProxyServer, free_port
 
@@ -70,6 +71,17 @@ def test_it_warns_that_an_api_key_bills_the_key_and_serves_anyway(cli_env, tmp_p
     assert "Warning: ANTHROPIC_API_KEY is set, so Claude Code will bill that API key" in output
     assert f"listening on http://127.0.0.1:{server.port}" in output
     assert f"ANTHROPIC_BASE_URL=http://127.0.0.1:{server.port} ANTHROPIC_API_KEY=dummy opencode" in output
+
+
+@pytest.mark.parametrize(("settings", "warned"), [({}, True), ({"CLAUDE_PROXY_API_KEY": "set"}, False)], ids=["no-key", "key"])
+def test_it_warns_when_it_listens_beyond_loopback_with_no_key(cli_env, tmp_path, settings, warned):
+    # Its own data dir: a database with no ApiKey rows.
+    server = ProxyServer({**cli_env, **settings}, tmp_path / "data", host="0.0.0.0").start()
+    server.stop()
+
+    said = "Warning: listening on 0.0.0.0 with no API key: anyone who reaches this port uses your subscription."
+    assert (said in server.output()) is warned
+    assert f"listening on http://0.0.0.0:{server.port}" in server.output()
 
 
 def test_it_creates_its_database_and_a_private_secret_key_on_first_run(cli_env, tmp_path):

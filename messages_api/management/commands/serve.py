@@ -14,7 +14,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, connection
 
+from sessions_admin.api_keys import ApiKey
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"}
+# The addresses only this machine reaches: listening anywhere else wants a key.
+ONLY_THIS_MACHINE = {"127.0.0.1", "localhost", "::1"}
 # The key of PostgreSQL's advisory lock that instances take to migrate one at a time.
 MIGRATION_LOCK = 0x436C6D78  # "Clmx"
 
@@ -146,6 +150,11 @@ class Command(BaseCommand):
         except OperationalError as error:
             first_line = str(error).strip().splitlines()[0]
             raise CommandError(f"Cannot use the database ({connection.vendor}, from DATABASE_URL): {first_line}") from None
+        if host not in ONLY_THIS_MACHINE and not settings.CLAUDE_PROXY_API_KEY and not ApiKey.objects.exists():
+            self.stderr.write(
+                f"Warning: listening on {host} with no API key: anyone who reaches this port uses your subscription. "
+                "Give each person a key (python manage.py create_api_key NAME) or set CLAUDE_PROXY_API_KEY."
+            )
         settings.CLAUDE_PROXY_PORT = port  # this instance's name, unless CLAUDE_PROXY_INSTANCE gives one
         self._serve(host, port)
 

@@ -1,0 +1,74 @@
+"""The admin of the API keys: who has one, when each was last used, revoking them. A new
+key's secret is shown once, on the page that follows its creation."""
+
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from .admin_base import LIST_CSS, ago_with_title
+from .api_keys import ApiKey
+
+STATES = (("active", "Active"), ("revoked", "Revoked"))
+
+
+class KeyStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return STATES
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(revoked=None)
+        if self.value() == "revoked":
+            return queryset.exclude(revoked=None)
+        return queryset
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "shown_prefix", "created_ago", "last_used_ago", "state")
+    list_filter = (KeyStateFilter,)
+    search_fields = ("name", "prefix")
+    actions = ["revoke_selected"]
+
+    class Media:
+        css = LIST_CSS
+
+    def get_fields(self, request, obj=None):
+        return ("name",) if obj is None else ("name", "prefix", "created", "last_used", "revoked")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("name", "prefix", "created", "last_used", "revoked")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            request.new_secret = obj.new_secret()
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Shown here once, in this response alone: not in a message, which would keep it in a cookie.
+        context = {**self.admin_site.each_context(request), "key": obj, "secret": request.new_secret, "opts": self.opts}
+        return TemplateResponse(request, "admin/sessions_admin/apikey/created.html", context)
+
+    @admin.display(description="Key")
+    def shown_prefix(self, obj):
+        return f"{obj.prefix}…"
+
+    @admin.display(description="Created", ordering="created")
+    def created_ago(self, obj):
+        return ago_with_title(obj.created)
+
+    @admin.display(description="Last used", ordering="last_used")
+    def last_used_ago(self, obj):
+        return ago_with_title(obj.last_used) if obj.last_used else "never"
+
+    @admin.display(description="State", ordering="revoked")
+    def state(self, obj):
+        return "active" if obj.revoked is None else f"revoked {timezone.localtime(obj.revoked):%Y-%m-%d %H:%M}"
+
+    @admin.action(description="Revoke the selected keys (refused at once, on every instance)")
+    def revoke_selected(self, request, queryset):
+        revoked = queryset.filter(revoked=None).update(revoked=timezone.now())
+        self.message_user(request, f"Revoked {revoked} key{'s' if revoked != 1 else ''}.")

@@ -36,9 +36,11 @@ def _sha256(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def scope(system_text):
-    """Conversations are scoped by system prompt: a title request is not the main chat."""
-    return _sha256(system_text)[:16]
+def scope(system_text, api_key=""):
+    """Conversations are scoped by system prompt (a title request is not the main chat)
+    and by the API key they came with: two people never share one, whatever the headers
+    or the opening they send."""
+    return _sha256(f"{api_key}\0{system_text}" if api_key else system_text)[:16]
 
 
 def _text(message):
@@ -61,14 +63,14 @@ def fingerprint(messages, system_text):
     return _sha256(f"{system_text}\0{opening[:FINGERPRINT_CHARS]}")[:32]
 
 
-def conversation_key(headers, messages, system_text, named=""):
+def conversation_key(headers, messages, system_text, named="", api_key=""):
     """(key_kind, key, scope) of the conversation a request belongs to: the first session
     header present, else the name its wire format gives it (`named`: e.g. a thread id in
-    the body), else a fingerprint of its opening."""
+    the body), else a fingerprint of its opening; scoped by system prompt and API key."""
     for value in (*(headers.get(name, "") for name in SESSION_HEADERS), named or ""):
         if value := value.strip():
-            return "header", value[:255], scope(system_text)
-    return "fingerprint", fingerprint(messages, system_text), scope(system_text)
+            return "header", value[:255], scope(system_text, api_key)
+    return "fingerprint", fingerprint(messages, system_text), scope(system_text, api_key)
 
 
 def _normalised(value):

@@ -10,8 +10,9 @@ class StoredResponseQuerySet(models.QuerySet):
     def older_than(self, cutoff):
         return self.filter(created__lt=cutoff)
 
-    async def afind(self, response_id):
-        return await self.filter(response_id=response_id).afirst()
+    async def afind(self, response_id, api_key=""):
+        """The response of that id stored under that API key: another key's is not found."""
+        return await self.filter(response_id=response_id, api_key=api_key).afirst()
 
 
 class StoredResponse(models.Model):
@@ -25,6 +26,8 @@ class StoredResponse(models.Model):
     key_kind = models.CharField(max_length=20, choices=KEY_KINDS)
     key = models.CharField(max_length=255)
     scope = models.CharField(max_length=32)
+    # The API key its request came with (api_key.admitted_key's name): only it may continue it.
+    api_key = models.CharField(max_length=100, blank=True)
     model = models.CharField(max_length=200, blank=True)
     input_items = models.JSONField(default=list)
     output_items = models.JSONField(default=list)

@@ -28,7 +28,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from sessions_admin.models import StoredResponse, UsageWindow  # noqa: E402
+from sessions_admin.models import ApiKey, StoredResponse, UsageWindow  # noqa: E402
 from tests.helpers import own_postgresql_database  # noqa: E402
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
 from tests.subscription import LOGIN  # noqa: E402
@@ -152,3 +152,18 @@ def own_rows(own_database):
     with transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def keys():
+    """make(name) → (ApiKey, secret): keys made for the test, gone after it (while there is
+    one, every proxy on the database wants a key)."""
+    made = []
+
+    def make(name):
+        key, secret = ApiKey.objects.create_key(name)
+        made.append(key.pk)
+        return key, secret
+
+    yield make
+    ApiKey.objects.filter(pk__in=made).delete()

@@ -129,3 +129,17 @@ def test_it_gives_the_opencode_title_request_the_same_header_but_a_different_sco
 def test_it_scopes_by_the_first_16_hex_characters_of_the_system_prompt_hash():
     assert scope("") == "e3b0c44298fc1c14"
     assert scope(SYSTEM) == sha256(SYSTEM)[:16]
+
+
+def test_it_scopes_the_same_header_and_opening_by_api_key():
+    alice = conversation_key({"x-session-id": "sid"}, MESSAGES, SYSTEM, api_key="alice-laptop")
+    bob = conversation_key({"x-session-id": "sid"}, MESSAGES, SYSTEM, api_key="bob-laptop")
+    alice_again = conversation_key({"x-session-id": "sid"}, MESSAGES, SYSTEM, api_key="alice-laptop")
+
+    assert alice[:2] == bob[:2] == ("header", "sid")
+    assert alice[2] != bob[2]
+    assert alice == alice_again
+    assert alice[2] == sha256(f"alice-laptop\0{SYSTEM}")[:16]
+    # Without a key, the scope of every row written before keys existed.
+    assert conversation_key({"x-session-id": "sid"}, MESSAGES, SYSTEM)[2] == sha256(SYSTEM)[:16]
+    assert conversation_key({}, MESSAGES, SYSTEM, api_key="alice-laptop")[2] == alice[2]

@@ -29,6 +29,11 @@ def request_body(request):
         raise invalid_request(f"body: the request is larger than the limit of {limit} bytes") from None
 
 
+def api_key_of(request):
+    """The name of the API key the request came with (api_key.ApiKeyMiddleware), "" with none."""
+    return getattr(request, "api_key", "")
+
+
 def turn_headers(turn, limits):
     """The Claude session's id, and the subscription's windows the answer was given under
     as the wire's clients read them (`limits`: usage.anthropic_headers or codex_headers)."""

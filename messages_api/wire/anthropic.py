@@ -18,7 +18,7 @@ from ..errors import invalid_request
 from ..json_body import first_error, json_object
 from ..schemas import MessagesRequest
 from ..usage import anthropic_headers
-from . import Frames, answer, event_stream, request_body, turn_headers
+from . import Frames, answer, api_key_of, event_stream, request_body, turn_headers
 
 log = logging.getLogger("claude_proxy.wire")
 
@@ -52,7 +52,7 @@ def parse(request):
     if unheeded := [name for name in UNHEEDED_PARAMETERS if getattr(params, name) is not None]:
         log.debug("request_id=%s the CLI cannot honour %s: left out", request.record.request_id, ", ".join(unheeded))
     messages = [message.model_dump() for message in params.messages]
-    return Ask(params, conversation_key(request.headers, messages, params.system_text))
+    return Ask(params, conversation_key(request.headers, messages, params.system_text, api_key=api_key_of(request)))
 
 
 def error_response(error):

@@ -21,7 +21,7 @@ from ..conversations import Ask
 from ..errors import invalid_request
 from ..json_body import json_object
 from ..usage import codex_headers
-from . import Frames, answer, event_stream, request_body, turn_headers
+from . import Frames, answer, api_key_of, event_stream, request_body, turn_headers
 from .openai_chat_render import Chunks, completion
 from .openai_chat_request import translate
 from .openai_errors import envelope, error_response  # noqa: F401 (the view's wire.error_response)
@@ -72,7 +72,7 @@ def parse(request):
         log.debug("request_id=%s the CLI cannot honour %s: left out", request.record.request_id, ", ".join(unheeded))
     messages = [message.model_dump() for message in params.messages]
     named = conversation_name(request.headers, body)
-    key = conversation_key(request.headers, messages, params.system_text, named=named)
+    key = conversation_key(request.headers, messages, params.system_text, named=named, api_key=api_key_of(request))
     return ChatAsk(params, key, include_usage=translation.include_usage)
 
 

@@ -24,7 +24,7 @@ from ..conversations import Ask
 from ..json_body import json_object
 from ..usage import codex_headers
 from ..message_builder import as_events
-from . import Frames, answer, bad, event_stream, request_body, turn_headers
+from . import Frames, answer, api_key_of, bad, event_stream, request_body, turn_headers
 from .anthropic import frame  # the same SSE framing: event: TYPE, data: JSON
 from .openai_errors import error_response  # noqa: F401 (the view's wire.error_response)
 from .responses_events import ResponseEvents, response_of, response_shell
@@ -41,6 +41,7 @@ class ResponsesAsk(Ask):
     body: dict = None
     names: NameTable = None
     items: list = None  # the whole input the response answers, earlier responses' included
+    api_key: str = ""  # the API key it came with: its stored response is that key's alone
 
 
 async def parse(request):
@@ -48,31 +49,33 @@ async def parse(request):
     body = json_object(request_body(request), request.headers.get("content-type", ""))
     earlier, named = [], conversation_name(request.headers, body)
     if (previous := body.get("previous_response_id")) is not None:
-        if not isinstance(previous, str) or (stored := await StoredResponse.objects.afind(previous)) is None:
+        stored = await StoredResponse.objects.afind(previous, api_key_of(request)) if isinstance(previous, str) else None
+        if stored is None:
             raise bad("previous_response_id", f"Previous response with id '{previous}' not found.")
         earlier = stored.items
         # The conversation it was part of, when the request names none of its own.
         named = named or (stored.key if stored.key_kind == "header" else "")
     if isinstance(body.get("input"), list):
-        body = {**body, "input": await _referenced(body["input"])}
+        body = {**body, "input": await _referenced(body["input"], api_key_of(request))}
     # Off the event loop: opening sealed reasoning is work in proportion to the body.
     translated = await asyncio.to_thread(translate, body, earlier)
     params = translated.params
     request.record.describe(params)
     messages = [message.model_dump() for message in params.messages]
-    key = conversation_key(request.headers, messages, params.system_text, named)
-    return ResponsesAsk(params, key, body=body, names=translated.names, items=translated.items)
+    key = conversation_key(request.headers, messages, params.system_text, named, api_key=api_key_of(request))
+    return ResponsesAsk(params, key, body=body, names=translated.names, items=translated.items, api_key=api_key_of(request))
 
 
-async def _referenced(items):
-    """`items` with each item_reference replaced by the stored output item it names."""
+async def _referenced(items, api_key):
+    """`items` with each item_reference replaced by the stored output item it names (one
+    stored under the same API key)."""
     responses, resolved = {}, []  # the stored responses read, by id
     for index, item in enumerate(items):
         if isinstance(item, dict) and item.get("type") == "item_reference":
             item_id = item.get("id")
             response_id = response_of(item_id) if isinstance(item_id, str) else None
             if response_id and response_id not in responses:
-                responses[response_id] = await StoredResponse.objects.afind(response_id)
+                responses[response_id] = await StoredResponse.objects.afind(response_id, api_key)
             item = responses[response_id].output_item(item_id) if responses.get(response_id) else None
             if item is None:
                 raise bad(f"input[{index}].id", f"Item with id '{item_id}' not found.")
@@ -128,6 +131,6 @@ async def _store(ask, events):
     kind, key, scope = ask.key
     response = events.response
     await StoredResponse.objects.acreate(
-        response_id=response["id"], key_kind=kind, key=key, scope=scope, model=response["model"],
+        response_id=response["id"], key_kind=kind, key=key, scope=scope, api_key=ask.api_key, model=response["model"],
         input_items=ask.items, output_items=events.kept_output,
     )  # fmt: skip

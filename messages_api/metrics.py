@@ -2,8 +2,8 @@
 processes as the live page shows them.
 
 Counters live in this server process and start at zero when it starts; the request log
-in the database is the history. /metrics is open like /health, unless
-CLAUDE_PROXY_API_KEY is set: then api_key.ApiKeyMiddleware asks for the key.
+in the database is the history. /metrics is open like /health until a key is configured
+(api_key.ApiKeyMiddleware).
 """
 
 import re
@@ -32,8 +32,8 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
 QUEUE_BUCKETS = (0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60)
 
 REQUESTS = Counter(
-    "claude_proxy_requests", "Requests answered, by endpoint, model, status and error class",
-    ["endpoint", "model", "status", "error_type"],
+    "claude_proxy_requests", "Requests answered, by endpoint, model, status, error class and API key",
+    ["endpoint", "model", "status", "error_type", "key"],
 )  # fmt: skip
 TTFB = Histogram(
     "claude_proxy_ttfb_seconds", "Time to the first byte of the answer", ["endpoint", "model"], buckets=LATENCY_BUCKETS
@@ -42,9 +42,9 @@ DURATION = Histogram(
     "claude_proxy_request_duration_seconds", "Time to the end of the answer", ["endpoint", "model"], buckets=LATENCY_BUCKETS
 )
 QUEUE_WAIT = Histogram("claude_proxy_queue_wait_seconds", "Time waiting for a turn slot", buckets=QUEUE_BUCKETS)
-TOKENS = Counter("claude_proxy_tokens", "Tokens reported by the answers, by model and kind", ["model", "kind"])
+TOKENS = Counter("claude_proxy_tokens", "Tokens reported by the answers, by model, kind and API key", ["model", "kind", "key"])
 REFUSALS = Counter(
-    "claude_proxy_usage_refusals", "Requests a spent subscription window refused, by window", ["window"]
+    "claude_proxy_usage_refusals", "Requests a spent subscription window refused, by window and API key", ["window", "key"]
 )
 
 
@@ -55,7 +55,9 @@ def model_label(model):
 def observe(record):
     """Count one finished request (messages_api.request_log.RequestRecord)."""
     endpoint, model = label_of(record.endpoint), model_label(record.model)
-    REQUESTS.labels(endpoint, model, str(record.status), record.error_type or "none").inc()
+    # The key's name: as few values as there are keys (rows, the shared one, none).
+    key = record.api_key
+    REQUESTS.labels(endpoint, model, str(record.status), record.error_type or "none", key).inc()
     if record.ttfb_ms is not None:
         TTFB.labels(endpoint, model).observe(record.ttfb_ms / 1000)
     if record.duration_ms is not None:
@@ -64,9 +66,9 @@ def observe(record):
         QUEUE_WAIT.observe(record.queue_wait_ms / 1000)
     for field, kind in TOKEN_KINDS:
         if count := int(record.usage.get(field) or 0):
-            TOKENS.labels(model, kind).inc(count)
+            TOKENS.labels(model, kind, key).inc(count)
     if record.usage_status == "rejected" and record.error_type:
-        REFUSALS.labels(record.usage_window).inc()
+        REFUSALS.labels(record.usage_window, key).inc()
 
 
 class ProcessCollector:

@@ -145,6 +145,19 @@ def by_wire_format(logs):
     return list(counts.values())
 
 
+def by_key(logs):
+    """Requests, errors, refusals by a spent window, and tokens of `logs` by the API key
+    they came with ("" for none), busiest first."""
+    groups = logs.values("api_key").annotate(
+        requests=Count("*"),
+        errors=Count("id", filter=~Q(error_type="")),
+        refusals=Count("id", filter=Q(usage_status="rejected") & ~Q(error_type="")),
+        input_tokens=Sum("input_tokens"),
+        output_tokens=Sum("output_tokens"),
+    )
+    return sorted(groups.order_by(), key=lambda group: (-group["requests"], group["api_key"]))
+
+
 def summary(range_name=DEFAULT_RANGE, now=None, processes=()):
     """The dashboard's numbers, as JSON-ready data. `processes` is Runtimes.describe()."""
     name, label, span, step = range_named(range_name)
@@ -198,6 +211,7 @@ def summary(range_name=DEFAULT_RANGE, now=None, processes=()):
         "usage": {"windows": usage_windows(now), "history": limit_history(logs, step, buckets)},
         "instances": instances(now),
         "wire_formats": by_wire_format(logs),
+        "keys": by_key(logs),
         "conversations_active": Conversation.objects.active(now).count(),
         "processes": {
             "count": len(processes),

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from sessions_admin.admin_base import LIST_PER_PAGE
 from sessions_admin.models import Conversation, RequestLog
 from tests.browser import needs_chromium, page, scrolls_sideways, shot  # noqa: F401 (page is a fixture)
 from tests.helpers import logged, message_body
@@ -27,6 +28,7 @@ OUTCOMES = (
     (499, "client_closed"),
 )
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+KEYS = ("alice-laptop", "ci-bot", "")
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,10 @@ def logs(proxy, upstream_server):
                 cache_read_input_tokens=chance.randint(0, 20000) if ok else 0,
                 cache_creation_input_tokens=chance.randint(0, 3000) if ok else 0,
                 client="opencode/1.18.33",
+                api_key=KEYS[n % len(KEYS)],
+                # Some of the 429s are a spent window's refusals.
+                usage_window="five_hour" if error_type == "rate_limit_error" and n % 2 else "",
+                usage_status="rejected" if error_type == "rate_limit_error" and n % 2 else "",
                 # Denser near now, so the last hour has rows of its own.
                 created=now - timedelta(seconds=chance.choice([3500, 86000, 600000]) * chance.random()),
             )
@@ -181,6 +187,35 @@ def test_it_serves_the_same_numbers_as_json(logs, proxy, page):
 
     assert set(served) == set(dashboard_data(page))
     assert (served["requests"], served["ttfb_ms"], served["tokens"]) == (want["requests"], want["ttfb_ms"], want["tokens"])
+
+
+def test_it_shows_requests_errors_refusals_and_tokens_per_key(logs, proxy, page):
+    page.goto(f"{proxy.url}/admin/?range=7d")
+    data = dashboard_data(page)
+    since, until = datetime.fromisoformat(data["since"]), datetime.fromisoformat(data["until"])
+    rows = list(RequestLog.objects.filter(created__gte=since, created__lte=until))
+
+    want = {}
+    for row in rows:
+        key = want.setdefault(row.api_key, {"requests": 0, "errors": 0, "refusals": 0, "input_tokens": 0, "output_tokens": 0})
+        key["requests"] += 1
+        key["errors"] += bool(row.error_type)
+        key["refusals"] += bool(row.error_type) and row.usage_status == "rejected"
+        key["input_tokens"] += row.input_tokens
+        key["output_tokens"] += row.output_tokens
+    assert {key.pop("api_key"): key for key in data["keys"]} == want
+    assert want["alice-laptop"]["refusals"] > 0
+
+    row = page.locator("#api-keys tr[data-key='alice-laptop']")
+    alice = want["alice-laptop"]
+    assert row.locator(".requests").inner_text() == f"{alice['requests']:,}"
+    assert row.locator(".refusals").inner_text() == f"{alice['refusals']:,}"
+    assert row.locator(".tokens").inner_text() == f"{alice['input_tokens']:,} / {alice['output_tokens']:,}"
+    page.locator("#api-keys").scroll_into_view_if_needed()
+    shot(page, "22-dashboard-by-key")
+    row.locator("a").click()
+    page.wait_for_url("**api_key=alice-laptop**")
+    assert page.locator("#result_list tbody tr").count() == min(RequestLog.objects.filter(api_key="alice-laptop").count(), LIST_PER_PAGE)
 
 
 def test_it_serves_the_chart_library_from_its_own_static_files(proxy, page):

@@ -92,3 +92,22 @@ def test_it_takes_the_api_key_when_one_is_set(start_proxy):
     assert refused.json()["error"]["type"] == "authentication_error"
     assert "claude_proxy_requests" in scrape(server, **{"x-api-key": "metrics-secret"})
     assert "claude_proxy_requests" in scrape(server, authorization="Bearer metrics-secret")
+
+
+def test_it_counts_requests_and_tokens_by_api_key(proxy, upstream, keys):
+    _, secret = keys("metrics-bot")
+    upstream.enqueue(replies.text("Counted.", input_tokens=13, output_tokens=5))
+    headers = {"x-api-key": secret}
+    before = scrape(proxy, **headers)
+
+    response = httpx.post(f"{proxy.url}/v1/messages", json=message_body("Metrics per key", stream=False), headers=headers, timeout=60)
+    assert response.status_code == 200
+    assert logged(response.headers["x-request-id"]).api_key == "metrics-bot"
+    after = scrape(proxy, **headers)
+
+    mine = {"endpoint": "/v1/messages", "status": "200", "key": "metrics-bot"}
+    assert requests_counted(after, **mine) - requests_counted(before, **mine) == 1
+    tokens = {"kind": "output", "key": "metrics-bot"}
+    assert value(after, "claude_proxy_tokens", "claude_proxy_tokens_total", **tokens) - value(
+        before, "claude_proxy_tokens", "claude_proxy_tokens_total", **tokens
+    ) == 5

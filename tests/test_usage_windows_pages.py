@@ -110,7 +110,7 @@ def test_it_exposes_the_windows_and_the_refusals_to_prometheus(reported, subscri
     assert sample(samples, "claude_proxy_usage_status", **five_hour, status="allowed_warning") == 1
     assert sample(samples, "claude_proxy_usage_status", **five_hour, status="allowed") == 0
     assert sample(samples, "claude_proxy_usage_utilization", login=LOGIN, window="seven_day") == 0.18
-    before = sample(samples, "claude_proxy_usage_refusals_total", window="five_hour")
+    before = sample(samples, "claude_proxy_usage_refusals_total", window="five_hour", key="")
 
     upstream.enqueue(refusal(**unified(status="rejected", five_hour=1.0, reset_in=600)))
     for session in ("metrics-refused", "metrics-refused-at-once"):
@@ -121,5 +121,5 @@ def test_it_exposes_the_windows_and_the_refusals_to_prometheus(reported, subscri
         logged(response.headers["x-request-id"])
 
     after = scrape()
-    assert sample(after, "claude_proxy_usage_refusals_total", window="five_hour") == before + 2
+    assert sample(after, "claude_proxy_usage_refusals_total", window="five_hour", key="") == before + 2
     assert sample(after, "claude_proxy_usage_status", **five_hour, status="rejected") == 1

@@ -3,6 +3,7 @@ one per person or tool) and CLAUDE_PROXY_API_KEY, one more key. With neither, th
 is open, as it is on loopback by default."""
 
 import hmac
+from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -30,20 +31,29 @@ def presented_key(request):
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+@dataclass(frozen=True)
+class Admission:
+    """The key a request came with (a row's name, SHARED_KEY, or NO_KEY) and what it may use."""
+
+    key: str
+    extra_usage: str  # "allow" or "never": may extra usage serve it once a plan window is spent
+
+
 def admitted_key(presented):
-    """The name of the key a request is admitted under: a row's, SHARED_KEY, or NO_KEY when
-    none is configured (no setting, no row, revoked or not); None when it is refused. At most two reads by index, and nothing
-    kept here: a key revoked on any instance is refused on every one at once."""
-    expected = settings.CLAUDE_PROXY_API_KEY
+    """The Admission of a request presenting `presented`: a row's key, the shared one, or
+    NO_KEY when none is configured (no setting, no row, revoked or not); None when it is
+    refused. At most two reads by index, and nothing kept here: a key revoked on any
+    instance is refused on every one at once."""
+    expected, extra_usage = settings.CLAUDE_PROXY_API_KEY, settings.CLAUDE_PROXY_EXTRA_USAGE
     if expected and presented and hmac.compare_digest(presented.encode(), expected.encode()):
-        return SHARED_KEY
+        return Admission(SHARED_KEY, extra_usage)
     if presented and (key := ApiKey.objects.admitting(presented)) is not None:
         key.note_use()
-        return key.name
+        return Admission(key.name, key.extra_usage or extra_usage)
     # A revoked key still counts: revoking the last key must not open the proxy.
     if expected or ApiKey.objects.exists():
         return None
-    return NO_KEY
+    return Admission(NO_KEY, extra_usage)
 
 
 class ApiKeyMiddleware(AsyncMiddleware):
@@ -52,13 +62,13 @@ class ApiKeyMiddleware(AsyncMiddleware):
 
     async def __call__(self, request):
         if request.path.startswith(PROTECTED_PREFIXES):
-            name = await sync_to_async(admitted_key)(presented_key(request))
+            admission = await sync_to_async(admitted_key)(presented_key(request))
             record = getattr(request, "record", None)
-            if name is None:
+            if admission is None:
                 if record:
                     record.fail(WRONG_KEY)
                 return edge_errors.render(request, WRONG_KEY)
-            request.api_key = name
+            request.api_key, request.extra_usage = admission.key, admission.extra_usage
             if record:
-                record.api_key = name
+                record.api_key = admission.key
         return await self.get_response(request)

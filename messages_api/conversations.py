@@ -50,6 +50,7 @@ class Ask:
     params: object  # schemas.MessagesRequest
     key: tuple  # (key kind, key, scope): sessions_admin.lineage.conversation_key
     windows: list = field(default_factory=list)  # the subscription's, before the turn (usage.check)
+    extra_usage: bool = True  # whether extra usage may serve it once a plan window is spent
 
 
 def tool_results(waiting_on, new_messages):

@@ -84,13 +84,25 @@ def limit_reached(window, resets_at, words="", now=None):
     return ApiError(429, "rate_limit_error", words, retry_after=retry_after, window=window)
 
 
+# How Claude Code words a refusal that only extra usage could have served (its 2.1.332
+# strings, and the words people report): no wait lifts it, so it is no 429.
+EXTRA_USAGE_ONLY = (
+    "You're out of extra usage",
+    "Your seat type doesn't include extra usage",
+    "requires usage credits",
+    "Third-party apps now draw from your extra usage",
+)
+
+
 def refused(limit, words=""):
     """The subscription refused the turn (a RateLimitEvent's raw dict, status rejected).
     A refusal only extra usage could have served is a billing matter, as the API says it."""
-    if limit.get("errorCode") == CREDITS_REQUIRED:
+    in_its_words = any(text in words for text in EXTRA_USAGE_ONLY)
+    if limit.get("errorCode") == CREDITS_REQUIRED or in_its_words:
         reason = limit.get("overageDisabledReason")
         because = f" ({reason})" if reason else ""
-        return ApiError(402, "billing_error", f"This request needs extra usage, which the account cannot draw from{because}")
+        said = f": {words}" if in_its_words else ""
+        return ApiError(402, "billing_error", f"This request needs extra usage, which the account cannot draw from{because}{said}")
     return limit_reached(limit.get("rateLimitType") or "", from_timestamp(limit.get("resetsAt")), words)
 
 

@@ -52,10 +52,11 @@ def _current():
 
 async def check(ask):
     """Read the windows for `ask` (ask.windows); while one that meters its model is spent
-    and its reset is ahead, the API's 429 at once, without starting a CLI."""
+    and its reset is ahead, the API's 429 at once, without starting a CLI, unless extra
+    usage serves it and the request may use extra usage."""
     ask.windows = await current()
     now = timezone.now()
-    if (window := refusing(ask.windows, ask.params.model, now)) is not None:
+    if (window := refusing(ask.windows, ask.params.model, now, extra_usage=ask.extra_usage)) is not None:
         raise limit_reached(window.window, window.resets_at, now=now)
 
 

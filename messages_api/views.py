@@ -4,6 +4,7 @@ turn or resume the paused one, respond in the same wire format."""
 import functools
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -50,12 +51,14 @@ def _error_response(request, error, render=None):
     return response
 
 
-async def start_or_resume(ask, record):
+async def start_or_resume(ask, request):
     """Hold the request's conversation, then start a CLI turn, or resume the paused one
-    whose tool calls this request answers. The request's log `record` follows the turn:
+    whose tool calls this request answers. The request's log record follows the turn:
     its row is written from the turn's report (the Outcome its end returns)."""
+    # What its API key allows (api_key.ApiKeyMiddleware); the setting's on a path it skips.
+    ask.extra_usage = getattr(request, "extra_usage", settings.CLAUDE_PROXY_EXTRA_USAGE) == "allow"
     conversation = await hold_conversation(ask)
-    conversation.on_turn = record.follow
+    conversation.on_turn = request.record.follow
     if conversation.answers_paused_turn:
         return await conversation.resume()
     return await conversation.start()
@@ -64,21 +67,21 @@ async def start_or_resume(ask, record):
 @api_endpoint("POST")
 async def create_message(request):
     ask = anthropic.parse(request)
-    turn = await start_or_resume(ask, request.record)
+    turn = await start_or_resume(ask, request)
     return await anthropic.respond(ask, turn, request.record)
 
 
 @api_endpoint("POST", wire=openai_chat)
 async def create_chat_completion(request):
     ask = openai_chat.parse(request)
-    turn = await start_or_resume(ask, request.record)
+    turn = await start_or_resume(ask, request)
     return await openai_chat.respond(ask, turn, request.record)
 
 
 @api_endpoint("POST", wire=openai_responses)
 async def create_response(request):
     ask = await openai_responses.parse(request)  # async: previous_response_id is read from the database
-    turn = await start_or_resume(ask, request.record)
+    turn = await start_or_resume(ask, request)
     return await openai_responses.respond(ask, turn, request.record)
 
 

@@ -226,6 +226,13 @@ CLAUDE_PROXY_REMOTE_TURN_WAIT = parse_duration(env.str("CLAUDE_PROXY_REMOTE_TURN
 CLAUDE_PROXY_LOG_PROMPTS = env.bool("CLAUDE_PROXY_LOG_PROMPTS", default=False)
 # Required from clients of /v1/* and /messages when set (x-api-key or Authorization: Bearer).
 CLAUDE_PROXY_API_KEY = env.str("CLAUDE_PROXY_API_KEY", default="")
+# Whether a request may be served from the account's extra usage once a plan window is
+# spent: allow (as Claude Code does) or never (the window's 429 instead); a key may say otherwise.
+CLAUDE_PROXY_EXTRA_USAGE = env.str("CLAUDE_PROXY_EXTRA_USAGE", default="allow").lower()
+if CLAUDE_PROXY_EXTRA_USAGE not in ("allow", "never"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"CLAUDE_PROXY_EXTRA_USAGE must be allow or never, not {CLAUDE_PROXY_EXTRA_USAGE!r}")
 # Browsers may call the API's paths only from these origins (CORS); none by default.
 CLAUDE_PROXY_CORS_ORIGINS = [origin.rstrip("/") for origin in env.list("CLAUDE_PROXY_CORS_ORIGINS", default=[])]
 if CLAUDE_PROXY_CORS_ORIGINS:

@@ -250,7 +250,7 @@ class WireFormatFilter(admin.SimpleListFilter):
 class RequestLogAdmin(ReadOnlyAdmin):
     list_display = ("when", "status", "error_class", "wire_format", "endpoint", "model", "key", "ttfb", "duration", "tokens")
     list_display_links = ("when",)
-    list_filter = (ErrorClassFilter, StatusFilter, WireFormatFilter, "stream", ("api_key", admin.AllValuesFieldListFilter), ConversationFilter)
+    list_filter = (ErrorClassFilter, StatusFilter, WireFormatFilter, "stream", "extra_usage", ("api_key", admin.AllValuesFieldListFilter), ConversationFilter)
     list_per_page = LIST_PER_PAGE
     search_fields = ("request_id", "claude_session_id", "error_message", "client", "api_key")
     date_hierarchy = "created"

@@ -28,7 +28,7 @@ class KeyStateFilter(admin.SimpleListFilter):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "shown_prefix", "created_ago", "last_used_ago", "state")
+    list_display = ("name", "shown_prefix", "extra_usage", "created_ago", "last_used_ago", "state")
     list_filter = (KeyStateFilter,)
     search_fields = ("name", "prefix")
     actions = ["revoke_selected"]
@@ -37,7 +37,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         css = LIST_CSS
 
     def get_fields(self, request, obj=None):
-        return ("name",) if obj is None else ("name", "prefix", "created", "last_used", "revoked")
+        return ("name", "extra_usage") if obj is None else ("name", "extra_usage", "prefix", "created", "last_used", "revoked")
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("name", "prefix", "created", "last_used", "revoked")

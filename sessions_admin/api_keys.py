@@ -14,6 +14,8 @@ SECRET_PREFIX = "cmp_"
 SHOWN_CHARS = len(SECRET_PREFIX) + 8
 # last_used is written at most this often per key: not a write on every request.
 LAST_USED_EVERY = timedelta(minutes=1)
+# Whether the key's requests may be served from extra usage once a plan window is spent.
+EXTRA_USAGE = (("", "As CLAUDE_PROXY_EXTRA_USAGE says"), ("allow", "Allow"), ("never", "Never"))
 
 
 def digest(secret):
@@ -45,6 +47,7 @@ class ApiKey(models.Model):
     created = models.DateTimeField(default=timezone.now, editable=False)
     last_used = models.DateTimeField(null=True, blank=True, editable=False)
     revoked = models.DateTimeField(null=True, blank=True, editable=False)
+    extra_usage = models.CharField(max_length=8, blank=True, choices=EXTRA_USAGE, default="")
 
     objects = ApiKeyQuerySet.as_manager()
 

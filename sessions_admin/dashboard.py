@@ -146,12 +146,13 @@ def by_wire_format(logs):
 
 
 def by_key(logs):
-    """Requests, errors, refusals by a spent window, and tokens of `logs` by the API key
-    they came with ("" for none), busiest first."""
+    """Requests, errors, refusals by a spent window, requests extra usage served, and
+    tokens of `logs` by the API key they came with ("" for none), busiest first."""
     groups = logs.values("api_key").annotate(
         requests=Count("*"),
         errors=Count("id", filter=~Q(error_type="")),
         refusals=Count("id", filter=Q(usage_status="rejected") & ~Q(error_type="")),
+        extra_usage=Count("id", filter=Q(extra_usage=True)),
         input_tokens=Sum("input_tokens"),
         output_tokens=Sum("output_tokens"),
     )

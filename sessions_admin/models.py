@@ -106,6 +106,8 @@ class RequestLog(models.Model):
     # The subscription's window the request was answered (or refused) under, and its state then.
     usage_window = models.CharField(max_length=40, blank=True, choices=WINDOWS)
     usage_status = models.CharField(max_length=20, blank=True, choices=WINDOW_STATUSES)
+    # Served from the account's extra usage (a plan window was spent): billed beyond the plan.
+    extra_usage = models.BooleanField(default=False)
     ttfb_ms = models.PositiveIntegerField(null=True)
     duration_ms = models.PositiveIntegerField(null=True)
     input_tokens = models.PositiveIntegerField(default=0)
@@ -153,7 +155,7 @@ class RequestLog(models.Model):
 RECORDED_FIELDS = (
     "request_id", "method", "endpoint", "model", "stream", "status", "error_type", "error_message",
     "stderr_tail", "claude_session_id", "client", "api_key", "queue_wait_ms", "tool_calls", "tool_results",
-    "outcome", "lineage", "usage_window", "usage_status", "ttfb_ms", "duration_ms",
+    "outcome", "lineage", "usage_window", "usage_status", "extra_usage", "ttfb_ms", "duration_ms",
 )  # fmt: skip
 
 

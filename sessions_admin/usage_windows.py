@@ -99,11 +99,12 @@ def in_order(windows):
     return sorted(windows, key=lambda w: (w.login, order.index(w.window) if w.window in order else len(order)))
 
 
-def refusing(windows, model, now=None):
-    """The window that refuses a request for `model` now, or None. While extra usage is
-    allowed, it serves what a spent window would refuse (the CLI says isUsingOverage)."""
+def refusing(windows, model, now=None, extra_usage=True):
+    """The window that refuses a request for `model` now, or None. While the account's
+    extra usage is allowed it serves what a spent window would refuse (the CLI says
+    isUsingOverage), unless the request may not use it (`extra_usage` False)."""
     extra = next((w for w in windows if w.window == "overage"), None)
-    if extra is not None and extra.status != "rejected":
+    if extra_usage and extra is not None and extra.status != "rejected":
         return None
     return next((w for w in windows if w.refuses(model, now)), None)
 

@@ -60,6 +60,7 @@ def logs(proxy, upstream_server):
                 # Some of the 429s are a spent window's refusals.
                 usage_window="five_hour" if error_type == "rate_limit_error" and n % 2 else "",
                 usage_status="rejected" if error_type == "rate_limit_error" and n % 2 else "",
+                extra_usage=ok and n % 5 == 0,
                 # Denser near now, so the last hour has rows of its own.
                 created=now - timedelta(seconds=chance.choice([3500, 86000, 600000]) * chance.random()),
             )
@@ -197,10 +198,11 @@ def test_it_shows_requests_errors_refusals_and_tokens_per_key(logs, proxy, page)
 
     want = {}
     for row in rows:
-        key = want.setdefault(row.api_key, {"requests": 0, "errors": 0, "refusals": 0, "input_tokens": 0, "output_tokens": 0})
+        key = want.setdefault(row.api_key, dict.fromkeys(("requests", "errors", "refusals", "extra_usage", "input_tokens", "output_tokens"), 0))
         key["requests"] += 1
         key["errors"] += bool(row.error_type)
         key["refusals"] += bool(row.error_type) and row.usage_status == "rejected"
+        key["extra_usage"] += row.extra_usage
         key["input_tokens"] += row.input_tokens
         key["output_tokens"] += row.output_tokens
     assert {key.pop("api_key"): key for key in data["keys"]} == want
@@ -210,6 +212,7 @@ def test_it_shows_requests_errors_refusals_and_tokens_per_key(logs, proxy, page)
     alice = want["alice-laptop"]
     assert row.locator(".requests").inner_text() == f"{alice['requests']:,}"
     assert row.locator(".refusals").inner_text() == f"{alice['refusals']:,}"
+    assert row.locator(".extra-usage").inner_text() == f"{alice['extra_usage']:,}"
     assert row.locator(".tokens").inner_text() == f"{alice['input_tokens']:,} / {alice['output_tokens']:,}"
     page.locator("#api-keys").scroll_into_view_if_needed()
     shot(page, "22-dashboard-by-key")

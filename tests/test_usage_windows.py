@@ -180,6 +180,31 @@ def test_it_tells_a_client_the_seconds_until_a_spent_window_resets():
     assert limit_reached("five_hour", NOW + timedelta(milliseconds=200), now=NOW).retry_after == 1
 
 
+@pytest.mark.parametrize(
+    "words",
+    [
+        "You're out of extra usage · resets Jan 1",
+        "Your seat type doesn't include extra usage",
+        "Opus 5.5 requires usage credits. Turn on extra usage to keep going.",
+        "Third-party apps now draw from your extra usage, which is off for this account",
+    ],
+)
+def test_it_classifies_a_refusal_in_claude_codes_extra_usage_words_as_billing(words):
+    error = refused({"status": "rejected", "rateLimitType": "five_hour", "resetsAt": 1_800_000_000}, words)
+
+    assert (error.status, error.error_type, error.retry_after) == (402, "billing_error", None)
+    assert error.message == f"This request needs extra usage, which the account cannot draw from: {words}"
+
+
+def test_it_refuses_a_spent_window_that_extra_usage_would_serve_when_extra_usage_is_not_allowed():
+    spent = UsageWindow(login="a", window="five_hour", status="rejected", resets_at=NOW + timedelta(hours=1))
+    extra = UsageWindow(login="a", window="overage", status="allowed")
+
+    assert refusing([spent, extra], "claude-sonnet-4-5", NOW) is None
+    assert refusing([spent, extra], "claude-sonnet-4-5", NOW, extra_usage=False) is spent
+    assert refusing([extra], "claude-sonnet-4-5", NOW, extra_usage=False) is None
+
+
 def test_it_classifies_a_refusal_only_extra_usage_could_serve_as_billing():
     error = refused(CREDITS, "You've hit your 5-hour limit · resets 7:00pm (UTC)")
     assert (error.status, error.error_type) == (402, "billing_error")

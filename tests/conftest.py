@@ -4,6 +4,7 @@ file, or with DATABASE_URL a new PostgreSQL database on that server."""
 
 import json
 import os
+import socket
 import tempfile
 from pathlib import Path
 
@@ -167,3 +168,24 @@ def keys():
 
     yield make
     ApiKey.objects.filter(pk__in=made).delete()
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """The hosts a client library looked up other than this machine's: there must be none
+    (no price list, no telemetry, no traces fetched or sent)."""
+    looked_up = []
+    resolve = socket.getaddrinfo
+
+    def loopback_only(host, *args, **kwargs):
+        if host not in LOOPBACK:
+            looked_up.append(host)
+            raise socket.gaierror(socket.EAI_NONAME, "the tests run offline")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+    yield looked_up
+    assert looked_up == []

@@ -2,7 +2,6 @@
 through its Anthropic provider (/v1/messages) and its `openai/` one (/v1/chat/completions)."""
 
 import os
-import socket
 
 import pytest
 
@@ -20,28 +19,10 @@ else:
 # litellm's own typed dicts make pydantic warn as they are first used, and its stream
 # wrapper reads pydantic's field lists off instances.
 pytestmark = [
+    pytest.mark.usefixtures("offline"),  # tests/conftest.py: no host but loopback looked up
     pytest.mark.filterwarnings("ignore:Items? .* the `ReadOnly` qualifier:UserWarning"),
     pytest.mark.filterwarnings("ignore:Accessing the 'model_(computed_)?fields' attribute on the instance:DeprecationWarning"),
 ]
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    """The hosts litellm looked up other than this machine's: there must be none."""
-    looked_up = []
-    resolve = socket.getaddrinfo
-
-    def loopback_only(host, *args, **kwargs):
-        if host not in LOOPBACK:
-            looked_up.append(host)
-            raise socket.gaierror(socket.EAI_NONAME, "the tests run offline")
-        return resolve(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
-    yield looked_up
-    assert looked_up == []
-
 
 def _completion(proxy, prompt, request_id, **options):
     # litellm appends /v1/messages to api_base itself.

@@ -7,7 +7,6 @@ live CLI as one upstream call, its tool outputs as the results of the calls they
 import asyncio
 import json
 import os
-import socket
 
 import httpx
 import pytest
@@ -23,27 +22,9 @@ else:
 
 from agents import Agent, OpenAIChatCompletionsModel, OpenAIResponsesModel, Runner, function_tool  # noqa: E402
 
-pytestmark = pytest.mark.usefixtures("stored_responses")  # tests/conftest.py
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    """The hosts the SDK looked up other than this machine's: there must be none (no tracing export)."""
-    agents.set_tracing_disabled(True)
-    looked_up = []
-    resolve = socket.getaddrinfo
-
-    def loopback_only(host, *args, **kwargs):
-        if host not in LOOPBACK:
-            looked_up.append(host)
-            raise socket.gaierror(socket.EAI_NONAME, "the tests run offline")
-        return resolve(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
-    yield looked_up
-    assert looked_up == []
-
+pytestmark = pytest.mark.usefixtures("stored_responses", "offline")  # tests/conftest.py
+# Nothing leaves the machine: no traces are exported.
+agents.set_tracing_disabled(True)
 
 class Wire:
     """An AsyncOpenAI on the proxy that keeps each body the SDK sent and the x-request-id of each answer (its log row)."""

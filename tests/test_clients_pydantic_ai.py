@@ -4,7 +4,6 @@ through its Anthropic model (/v1/messages) and its OpenAI chat one (/v1/chat/com
 
 import asyncio
 import os
-import socket
 
 import pytest
 from pydantic import BaseModel
@@ -23,33 +22,14 @@ from pydantic_ai.providers.openai import OpenAIProvider
 
 # The proxy answers to any model name: the one asked for is only a name here, retired or not.
 pytestmark = [
+    pytest.mark.usefixtures("offline"),  # tests/conftest.py: no host but loopback looked up
     pytest.mark.filterwarnings("ignore:Model 'anthropic.claude-sonnet-4-5' is deprecated"),
     pytest.mark.filterwarnings("ignore:The model 'claude-sonnet-4-5' is deprecated:DeprecationWarning"),
 ]
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
 class City(BaseModel):
     name: str
     population: int
 
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    """The hosts pydantic-ai looked up other than this machine's: there must be none.
-    (Its instrumentation, logfire, is off unless an Agent or instrument_all asks for it.)"""
-    looked_up = []
-    resolve = socket.getaddrinfo
-
-    def loopback_only(host, *args, **kwargs):
-        if host not in LOOPBACK:
-            looked_up.append(host)
-            raise socket.gaierror(socket.EAI_NONAME, "the tests run offline")
-        return resolve(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
-    yield looked_up
-    assert looked_up == []
 
 
 def _anthropic(proxy):

@@ -11,6 +11,7 @@ floor under (b) and (c): (g) a warmed-up process's first turn and (h) its next t
 the proxy's options, driven by its own runner with no HTTP or database in between. Then
 (i) the next turn on the live process with structured outputs (a JSON schema; the upstream
 answers with the CLI's StructuredOutput call, the client's first text delta is the JSON)
+against (c), and (j) the same with an API key (a row the proxy reads on every request)
 against (c). Then (f) 50 concurrent streams over 10 conversations, for the proxy and for query() per
 request: errors, arrival order, peak CLI processes, peak memory; and the proxy's idle
 memory afterwards.
@@ -78,10 +79,11 @@ class Watcher(threading.Thread):
 WEATHER_SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 
 
-def first_delta(proxy, messages, session, **fields):
+def first_delta(proxy, messages, session, secret=None, **fields):
     body = {"model": "claude-sonnet-4-5", "max_tokens": 64, "stream": True, "system": SYSTEM, "messages": messages, **fields}
+    headers = {"x-session-id": session, **({"x-api-key": secret} if secret else {})}
     started, first = time.perf_counter(), None
-    with HTTP.stream("POST", f"{proxy.url}/v1/messages", json=body, headers={"x-session-id": session}) as response:
+    with HTTP.stream("POST", f"{proxy.url}/v1/messages", json=body, headers=headers) as response:
         for line in response.iter_lines():  # read to the end: the turn is over before the next
             if first is None and "text_delta" in line:
                 first = time.perf_counter() - started
@@ -104,9 +106,10 @@ def new_conversations(proxy, samples, tag, spares=False):
     return times
 
 
-def next_turns(proxy, samples, tag, upstream=None, delay=0.0):
+def next_turns(proxy, samples, tag, upstream=None, delay=0.0, secret=None):
     """(c), (d); with `upstream`, (i): each turn asks for a JSON schema and the upstream
-    answers it with a StructuredOutput call after `delay`."""
+    answers it with a StructuredOutput call after `delay`; with `secret`, (j): each turn
+    comes with that API key (a row of the database)."""
     structured = {"output_config": {"format": {"type": "json_schema", "schema": WEATHER_SCHEMA}}} if upstream else {}
     answer = '{"city": "Oslo"}' if upstream else "Hello from the fake upstream."
     messages, times = [{"role": "user", "content": "Turn 0"}], []
@@ -116,7 +119,7 @@ def next_turns(proxy, samples, tag, upstream=None, delay=0.0):
         if number:
             messages += [{"role": "assistant", "content": answer}, {"role": "user", "content": f"Turn {number}"}]
             time.sleep(PAUSE)
-        took = first_delta(proxy, messages, tag, **structured)
+        took = first_delta(proxy, messages, tag, secret, **structured)
         times += [took] if number else []
     return times
 
@@ -143,15 +146,31 @@ class Said(logging.Handler):
             self.event.set()
 
 
-def proxy_options():
-    """The options the proxy starts the CLI with for the bench's requests (its transcript
-    mirror left out: it writes after the answer). Settings come from the environment."""
+def with_django():
     import django
     from django.apps import apps
 
     if not apps.ready:  # once: each setup() configures logging anew
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proxy_project.settings")
         django.setup()
+
+
+def keyed_next_turns(proxy, samples, tag):
+    """(j): (c) with an API key of the database's, which the proxy checks on every request."""
+    with_django()
+    from sessions_admin.api_keys import ApiKey
+
+    key, secret = ApiKey.objects.create_key(f"bench-{tag}")
+    try:
+        return next_turns(proxy, samples, tag, secret=secret)
+    finally:
+        key.delete()  # the bench's other proxies take requests with no key
+
+
+def proxy_options():
+    """The options the proxy starts the CLI with for the bench's requests (its transcript
+    mirror left out: it writes after the answer). Settings come from the environment."""
+    with_django()
     from messages_api.claude.options import build_options
     from messages_api.wire.anthropic import parse_messages_request
 
@@ -252,6 +271,7 @@ def main(samples):
                 "(b) new conversation, warm spare": new_conversations(warm, samples, f"warm{delay}", spares=True),
                 "(c) next turn, live process": next_turns(warm, samples, f"live{delay}"),
                 "(i) next turn, live, structured": next_turns(warm, samples, f"json{delay}", upstream, delay),
+                "(j) next turn, live, API key": keyed_next_turns(warm, samples, f"keyed{delay}"),
                 "(d) next turn, cold resume": next_turns(cold, samples, f"resume{delay}"),
                 "(e) query() per request": [
                     asyncio.run(sdk_first_delta(sdk_env, workdir, f"sdk {number}", PAUSE)) for number in range(samples)
@@ -289,6 +309,8 @@ def main(samples):
         print(f"  over the CLI alone: spare (b) - (g) = {spare - alone_first:+.0f} ms   live (c) - (h) = {live - alone_next:+.0f} ms")
         structured = summary(measured["(i) next turn, live, structured"])[0]
         print(f"  structured over plain, live: (i) - (c) = {structured - live:+.0f} ms")
+        keyed = summary(measured["(j) next turn, live, API key"])[0]
+        print(f"  a key's row checked, live: (j) - (c) = {keyed - live:+.0f} ms")
     print("\n(f) 50 concurrent streams over 10 conversations, upstream delay 300 ms")
     print(f"  proxy:             errors {len(errors)}, peak CLI processes {watched.peak_processes}, peak memory {watched.peak_mb} MB")
     print(f"  query() per request: errors {len(sdk_errors)}, peak CLI processes {sdk_watched.peak_processes}, peak memory {sdk_watched.peak_mb} MB")

@@ -68,7 +68,11 @@ class ApiKey(models.Model):
         ApiKey.objects.filter(pk=self.pk, revoked=None).update(revoked=timezone.now())
 
     def note_use(self, now=None):
-        """Mark the key used, at most once per LAST_USED_EVERY (one conditional update)."""
+        """Mark the key used, at most once per LAST_USED_EVERY: a request finding it fresh
+        writes nothing (on SQLite even an UPDATE that matches no row takes the write lock)."""
         now = now or timezone.now()
+        if self.last_used is not None and self.last_used >= now - LAST_USED_EVERY:
+            return
+        # Conditional still: another request or instance may have just written it.
         stale = models.Q(last_used=None) | models.Q(last_used__lt=now - LAST_USED_EVERY)
         ApiKey.objects.filter(stale, pk=self.pk).update(last_used=now)

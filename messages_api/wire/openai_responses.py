@@ -47,23 +47,23 @@ class ResponsesAsk(Ask):
 async def parse(request):
     """The request as the engine's Ask; a 400 naming the field for a bad one."""
     body = json_object(request_body(request), request.headers.get("content-type", ""))
-    earlier, named = [], conversation_name(request.headers, body)
+    earlier, named, api_key = [], conversation_name(request.headers, body), api_key_of(request)
     if (previous := body.get("previous_response_id")) is not None:
-        stored = await StoredResponse.objects.afind(previous, api_key_of(request)) if isinstance(previous, str) else None
+        stored = await StoredResponse.objects.afind(previous, api_key) if isinstance(previous, str) else None
         if stored is None:
             raise bad("previous_response_id", f"Previous response with id '{previous}' not found.")
         earlier = stored.items
         # The conversation it was part of, when the request names none of its own.
         named = named or (stored.key if stored.key_kind == "header" else "")
     if isinstance(body.get("input"), list):
-        body = {**body, "input": await _referenced(body["input"], api_key_of(request))}
+        body = {**body, "input": await _referenced(body["input"], api_key)}
     # Off the event loop: opening sealed reasoning is work in proportion to the body.
     translated = await asyncio.to_thread(translate, body, earlier)
     params = translated.params
     request.record.describe(params)
     messages = [message.model_dump() for message in params.messages]
-    key = conversation_key(request.headers, messages, params.system_text, named, api_key=api_key_of(request))
-    return ResponsesAsk(params, key, body=body, names=translated.names, items=translated.items, api_key=api_key_of(request))
+    key = conversation_key(request.headers, messages, params.system_text, named, api_key=api_key)
+    return ResponsesAsk(params, key, body=body, names=translated.names, items=translated.items, api_key=api_key)
 
 
 async def _referenced(items, api_key):

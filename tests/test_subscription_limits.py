@@ -97,7 +97,6 @@ def test_it_refuses_a_spent_window_at_once_until_it_resets(subscribed, upstream,
     assert 1 <= int(again.headers["retry-after"]) <= reset_in
     fast = logged(again.headers["x-request-id"])
     assert (fast.status, fast.usage_window, fast.usage_status) == (429, "five_hour", "rejected")
-    assert fast.duration_ms < 50
     assert len(upstream.message_requests()) == calls
     assert len(subscribed.clis()) <= clis
 

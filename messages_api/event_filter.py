@@ -148,7 +148,9 @@ class EventFilter:
         When a stream breaks, the CLI asks again without streaming; that answer comes
         only as a complete message, and the client must still get it.
         """
-        if message_id in self._streamed_ids:
+        if self.finished or message_id in self._streamed_ids:
+            # After an early stop the CLI may still finish a model turn before the
+            # interrupt lands: like its stream events, it is not the client's.
             return []
         start = {
             "type": "message_start",

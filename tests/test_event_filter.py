@@ -409,6 +409,27 @@ def test_it_ignores_a_whole_message_it_already_streamed():
     assert event_filter.feed_message("msg_1", [{"type": "text", "text": "Hi"}]) == []
 
 
+def test_it_ignores_a_whole_message_after_the_answer_stopped_at_max_tokens():
+    # The CLI resumes a cut answer by itself; its next model turn may arrive before the
+    # interrupt lands, and only as a whole message.
+    event_filter = EventFilter(CLIENT_MODEL)
+    seen = feed_all(
+        event_filter,
+        [
+            message_start("msg_1"),
+            text_start(0),
+            text_delta(0, "First half, "),
+            block_stop(0),
+            message_delta("max_tokens", output_tokens=5),
+            {"type": "message_stop"},
+        ],
+    )
+
+    assert seen[-2:] == [closing_delta("max_tokens"), {"type": "message_stop"}]
+    assert event_filter.feed_message("msg_2", [{"type": "text", "text": "second half."}], "end_turn") == []
+    assert event_filter.finish() == []
+
+
 def test_it_turns_a_message_that_came_without_stream_events_into_events():
     event_filter = EventFilter(CLIENT_MODEL)
     feed_all(event_filter, [message_start("msg_1"), text_start(0), text_delta(0, "Cut o"), block_stop(0)])

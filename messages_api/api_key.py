@@ -37,6 +37,10 @@ class Admission:
 
     key: str
     extra_usage: str  # "allow" or "never": may extra usage serve it once a plan window is spent
+    # The Claude logins it may use, in order (None: every one), and whether its
+    # conversations move to the next one when their own is refused.
+    logins: list | None = None
+    fallback: bool = False
 
 
 def admitted_key(presented):
@@ -45,15 +49,24 @@ def admitted_key(presented):
     refused. At most two reads by index, and nothing kept here: a key revoked on any
     instance is refused on every one at once."""
     expected, extra_usage = settings.CLAUDE_PROXY_API_KEY, settings.CLAUDE_PROXY_EXTRA_USAGE
+    # The operator's own key, and an open proxy, may use every login.
+    own = {"logins": None, "fallback": settings.CLAUDE_PROXY_LOGIN_FALLBACK}
     if expected and presented and hmac.compare_digest(presented.encode(), expected.encode()):
-        return Admission(SHARED_KEY, extra_usage)
+        return Admission(SHARED_KEY, extra_usage, **own)
     if presented and (key := ApiKey.objects.admitting(presented)) is not None:
         key.note_use()
-        return Admission(key.name, key.extra_usage or extra_usage)
+        return Admission(key.name, key.extra_usage or extra_usage, key.usable_logins(), key.fallback)
     # A revoked key still counts: revoking the last key must not open the proxy.
     if expected or ApiKey.objects.exists():
         return None
-    return Admission(NO_KEY, extra_usage)
+    return Admission(NO_KEY, extra_usage, **own)
+
+
+def admission_of(request):
+    """What the request's key allows; on a path the middleware skips, the open proxy's."""
+    if (admission := getattr(request, "admission", None)) is not None:
+        return admission
+    return Admission(NO_KEY, settings.CLAUDE_PROXY_EXTRA_USAGE, None, settings.CLAUDE_PROXY_LOGIN_FALLBACK)
 
 
 class ApiKeyMiddleware(AsyncMiddleware):
@@ -69,7 +82,7 @@ class ApiKeyMiddleware(AsyncMiddleware):
                 if record:
                     record.fail(WRONG_KEY)
                 return edge_errors.render(request, WRONG_KEY)
-            request.api_key, request.extra_usage = admission.key, admission.extra_usage
+            request.api_key, request.admission = admission.key, admission
             if record:
                 record.api_key = admission.key
         return await self.get_response(request)

@@ -16,12 +16,12 @@ from sessions_admin.models import TurnOutcome
 from sessions_admin.usage_windows import deciding
 
 from .claude import client_tools
-from .claude.runner import Overtaken, ShuttingDown, TurnEnded
 from .claude.registry import runtimes
+from .claude.runner import Overtaken, ShuttingDown, TurnEnded
 from .claude.runtime import PausedTurn
 from .errors import SHUTTING_DOWN, TURN_LOST, ApiError, Failure, classify
-from .events import Translation
 from .event_filter import EventFilter, hide_internal_tools
+from .events import Translation
 from .message_builder import MessageBuilder
 from .usage import after_turn
 
@@ -58,6 +58,7 @@ class Outcome:
     rate_limit: dict | None = None  # the turn's RateLimitEvent (raw): the windows' new state
     usage_window: str = ""  # the subscription window the turn was answered or refused under
     usage_status: str = ""
+    login: str = ""  # the Claude login (ClaudeLogin.name) the turn ran on
 
 
 class ClientTurn:
@@ -91,7 +92,7 @@ class ClientTurn:
     @property
     def windows(self):
         """The subscription's windows as this turn leaves them (usage.after_turn)."""
-        return after_turn(self.held.ask.windows, self.translation.rate_limit)
+        return after_turn(self.held.ask.windows, self.translation.rate_limit, self.held.ask.login)
 
     @property
     def resume_refused(self):
@@ -163,6 +164,7 @@ class ClientTurn:
             rate_limit=self.translation.rate_limit,
             usage_window=window.window if window else "",
             usage_status=window.status if window else "",
+            login=self.held.ask.login,
         )
 
     def shut_down(self):

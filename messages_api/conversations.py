@@ -49,8 +49,17 @@ class Ask:
 
     params: object  # schemas.MessagesRequest
     key: tuple  # (key kind, key, scope): sessions_admin.lineage.conversation_key
-    windows: list = field(default_factory=list)  # the subscription's, before the turn (usage.check)
     extra_usage: bool = True  # whether extra usage may serve it once a plan window is spent
+    # The Claude logins it may use, in order (None: every one), the one its x-claude-login
+    # header picks, and whether a refused conversation may move on (its API key's say).
+    logins: list | None = None
+    picked_login: str = ""
+    fallback: bool = False
+    # Set by usage.read and usage.route before the turn: the windows of those logins, the
+    # login the turn runs on, and that login's windows.
+    login_windows: list = field(default_factory=list)
+    login: str = ""
+    windows: list = field(default_factory=list)
 
 
 def tool_results(waiting_on, new_messages):
@@ -112,10 +121,15 @@ class HeldConversation:
         deadline = None
         while True:
             self._slot = await acquire_slot()
-            # A spent subscription window refuses the request here, before any CLI; not
-            # earlier: a database read before the slot would let requests overtake each other.
-            await usage.check(self.ask)
+            # A spent subscription window refuses the request here, before any CLI or row;
+            # not earlier: a database read before the slot would let requests overtake each
+            # other. Under the lease, the conversation's own login decides.
+            await usage.read(self.ask)
+            usage.route(self.ask, current=getattr(self.runtime.conversation, "login", ""))
             if await self._take_lease():
+                usage.route(self.ask, current=self.conversation.login)
+                if self.conversation.login and self.ask.login != self.conversation.login:
+                    log.info("conversation %s moves from login %s to %s", self.conversation.pk, self.conversation.login, self.ask.login)
                 return
             self._slot.release()
             if deadline is None:
@@ -234,7 +248,7 @@ class HeldConversation:
                     self._outcome = dataclasses.replace(outcome, kind=TurnOutcome.TURN_LOST)
                     self.lease = self.runtime.lease = self.runtime.conversation = None
                 if outcome.rate_limit:
-                    await UsageWindow.objects.arecord(usage.login(), outcome.rate_limit)
+                    await UsageWindow.objects.arecord(self.ask.login, outcome.rate_limit)
         finally:
             await self._resources.aclose()
         return self._outcome
@@ -293,7 +307,7 @@ class HeldConversation:
             elsewhere = self.lineage.answered_elsewhere_from
             resume, resume_at = await seed_session(history, params, elsewhere) if history else (None, None)
         self.process = await self.runtime.process_for_start(
-            params, self.conversation.id, resume=resume, resume_at=resume_at
+            params, self.ask.login, self.conversation.id, resume=resume, resume_at=resume_at
         )
         turn = self.process.submit(user_message(with_tool_choice(prompt_content(prompt), params.tool_choice)))
         return ClientTurn(self, self.process, turn)
@@ -307,7 +321,7 @@ class HeldConversation:
         # one user message the API has them in.
         words = any(block.type != "tool_result" for block in reply.content)
         self.process, paused = await self.runtime.process_for_resume(
-            params, self.conversation.id, resume=self.resume_id, resume_at=self.conversation.resume_at, live=not words
+            params, self.ask.login, self.conversation.id, resume=self.resume_id, resume_at=self.conversation.resume_at, live=not words
         )
         if paused is None:
             # A new process resumed at the tool calls is sent the reply.

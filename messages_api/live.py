@@ -60,7 +60,7 @@ class ActivityConsumer(AsyncJsonWebsocketConsumer):
     async def send_json(self, content, close=False):
         # The subscription's windows as they stand when the page opens and after each request.
         if content.get("event") in ("snapshot", "end", "error"):
-            content = {**content, "usage": usage.report(await usage.current())["windows"]}
+            content = {**content, "usage": await _windows()}
         await super().send_json(content, close)
 
     async def _with_conversations(self, data):
@@ -71,6 +71,12 @@ class ActivityConsumer(AsyncJsonWebsocketConsumer):
             self.conversations.update(await _conversations(unknown))
         shown = [{**p, "conversation": self.conversations.get(p.get("conversation_id"))} for p in processes]
         return {**data, "processes": shown} if "processes" in data else data
+
+
+async def _windows():
+    """Every login's windows, each naming its login."""
+    logins = (await usage.logins_report())["logins"]
+    return [{**window, "login": login["login"]} for login in logins for window in login["windows"]]
 
 
 @database_sync_to_async

@@ -66,6 +66,7 @@ class RequestRecord:
     usage_status: str = ""
     # The name of the API key the request came with (api_key.admitted_key).
     api_key: str = ""
+    claude_login: str = ""  # the Claude login its turn ran on
     extra_usage: bool = False  # served from the account's extra usage
     # The turn answering this request (client_turn.ClientTurn), once one has started.
     turn: object = None
@@ -108,6 +109,7 @@ class RequestRecord:
     def take(self, outcome):
         """What the request's turn stated when it ended (a client_turn.Outcome)."""
         self.outcome, self.lineage = outcome.kind, outcome.lineage
+        self.claude_login = outcome.login
         self.usage_window, self.usage_status = outcome.usage_window, outcome.usage_status
         # The CLI says so when a spent plan window left the answer to extra usage.
         self.extra_usage = bool((outcome.rate_limit or {}).get("isUsingOverage"))

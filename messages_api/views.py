@@ -4,16 +4,19 @@ turn or resume the paused one, respond in the same wire format."""
 import functools
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import catalog, usage
+from .api_key import admission_of
 from .conversations import hold_conversation
 from .errors import ApiError, invalid_request
 from .health import auth_status, health_report, readiness
 from .token_count import count_input_tokens
 from .wire import anthropic, edge_errors, openai_chat, openai_responses
+
+# The header a request picks one of its key's Claude logins by.
+LOGIN_HEADER = "x-claude-login"
 
 
 def api_endpoint(*methods, wire=anthropic):
@@ -55,8 +58,10 @@ async def start_or_resume(ask, request):
     """Hold the request's conversation, then start a CLI turn, or resume the paused one
     whose tool calls this request answers. The request's log record follows the turn:
     its row is written from the turn's report (the Outcome its end returns)."""
-    # What its API key allows (api_key.ApiKeyMiddleware); the setting's on a path it skips.
-    ask.extra_usage = getattr(request, "extra_usage", settings.CLAUDE_PROXY_EXTRA_USAGE) == "allow"
+    admission = admission_of(request)
+    ask.extra_usage = admission.extra_usage == "allow"
+    ask.logins, ask.fallback = admission.logins, admission.fallback
+    ask.picked_login = request.headers.get(LOGIN_HEADER, "").strip()
     conversation = await hold_conversation(ask)
     conversation.on_turn = request.record.follow
     if conversation.answers_paused_turn:
@@ -107,8 +112,9 @@ async def retrieve_model(request, model_id):
 
 @api_endpoint("GET")
 async def usage_windows(request):
-    """The subscription's windows as last reported: status, utilization, reset."""
-    return JsonResponse(usage.report(await usage.current()))
+    """The windows of the Claude logins the request's key may use, as last reported:
+    status, utilization, reset."""
+    return JsonResponse(await usage.logins_report(admission_of(request).logins))
 
 
 @api_endpoint("GET")

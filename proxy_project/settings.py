@@ -233,6 +233,12 @@ if CLAUDE_PROXY_EXTRA_USAGE not in ("allow", "never"):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(f"CLAUDE_PROXY_EXTRA_USAGE must be allow or never, not {CLAUDE_PROXY_EXTRA_USAGE!r}")
+# Claude logins besides the default one (`manage.py claude_login --login NAME`): each in
+# its own config dir here. Several instances on one machine name one dir for all.
+CLAUDE_PROXY_LOGINS_DIR = Path(env.str("CLAUDE_PROXY_LOGINS_DIR", default=str(DATA_DIR / "logins"))).expanduser()
+# Whether a conversation of CLAUDE_PROXY_API_KEY (or of an open proxy) moves to the next
+# login when its own is refused; a key row says it for itself.
+CLAUDE_PROXY_LOGIN_FALLBACK = env.bool("CLAUDE_PROXY_LOGIN_FALLBACK", default=False)
 # Browsers may call the API's paths only from these origins (CORS); none by default.
 CLAUDE_PROXY_CORS_ORIGINS = [origin.rstrip("/") for origin in env.list("CLAUDE_PROXY_CORS_ORIGINS", default=[])]
 if CLAUDE_PROXY_CORS_ORIGINS:
@@ -260,6 +266,7 @@ if CLAUDE_PROXY_CORS_ORIGINS:
     CORS_ALLOW_HEADERS = (
         *default_headers,
         "x-api-key",
+        "x-claude-login",
         "anthropic-version",
         "anthropic-beta",
         "anthropic-dangerous-direct-browser-access",

@@ -8,6 +8,8 @@ from datetime import timedelta
 from django.db import models
 from django.utils import timezone
 
+from .logins import DEFAULT as DEFAULT_LOGIN
+
 # Every secret starts so (claude-max-proxy), which tells a leaked one for what it is.
 SECRET_PREFIX = "cmp_"
 # How much of a secret lists show to tell keys apart: the prefix and 8 characters.
@@ -28,9 +30,9 @@ class ApiKeyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked=None)
 
-    def create_key(self, name):
+    def create_key(self, name, logins=(), fallback=False):
         """A new key and its secret, which is shown once and kept nowhere."""
-        key = self.model(name=name)
+        key = self.model(name=name, logins=list(logins), fallback=fallback)
         secret = key.new_secret()
         key.save()
         return key, secret
@@ -48,6 +50,12 @@ class ApiKey(models.Model):
     last_used = models.DateTimeField(null=True, blank=True, editable=False)
     revoked = models.DateTimeField(null=True, blank=True, editable=False)
     extra_usage = models.CharField(max_length=8, blank=True, choices=EXTRA_USAGE, default="")
+    # The Claude logins (ClaudeLogin.name) it may use, in order: new conversations go to the
+    # first one no window refuses. None named: the default login alone.
+    logins = models.JSONField(default=list, blank=True, help_text="Claude login names, in order")
+    fallback = models.BooleanField(
+        default=False, help_text="a conversation whose login is refused moves on to the next login"
+    )
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -57,6 +65,9 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return self.name
+
+    def usable_logins(self):
+        return list(self.logins) or [DEFAULT_LOGIN]
 
     def new_secret(self):
         """Give the key a new secret, returned to be shown once: only its hash is kept."""

@@ -7,6 +7,7 @@ from django.utils import timezone
 from .api_keys import ApiKey  # noqa: F401  (the models of this app, each in its module)
 from .instances import ProxyInstance  # noqa: F401
 from .lineage import KEY_KINDS, LINEAGE_KINDS, reply_digest
+from .logins import ClaudeLogin  # noqa: F401
 from .stored_responses import StoredResponse  # noqa: F401
 from .usage_windows import STATUSES as WINDOW_STATUSES
 from .usage_windows import WINDOWS, UsageWindow  # noqa: F401
@@ -95,6 +96,8 @@ class RequestLog(models.Model):
     client = models.CharField(max_length=100, blank=True)
     # The API key it came with: an ApiKey's name, CLAUDE_PROXY_API_KEY, or blank with none configured.
     api_key = models.CharField(max_length=100, blank=True, db_index=True)
+    # The Claude login (ClaudeLogin.name) its turn ran on.
+    claude_login = models.CharField(max_length=50, blank=True)
     queue_wait_ms = models.PositiveIntegerField(null=True)
     # The client's tools: calls sent to the client ({id, name}) and results it brought
     # ({tool_use_id, is_error}).
@@ -154,7 +157,7 @@ class RequestLog(models.Model):
 # What a RequestRecord hands over as it is (usage is summed up field by field).
 RECORDED_FIELDS = (
     "request_id", "method", "endpoint", "model", "stream", "status", "error_type", "error_message",
-    "stderr_tail", "claude_session_id", "client", "api_key", "queue_wait_ms", "tool_calls", "tool_results",
+    "stderr_tail", "claude_session_id", "client", "api_key", "claude_login", "queue_wait_ms", "tool_calls", "tool_results",
     "outcome", "lineage", "usage_window", "usage_status", "extra_usage", "ttfb_ms", "duration_ms",
 )  # fmt: skip
 
@@ -250,6 +253,8 @@ class Conversation(models.Model):
     previous_session_id = models.CharField(max_length=64, blank=True)
     model = models.CharField(max_length=200, blank=True)
     workdir = models.CharField(max_length=1000, blank=True)
+    # The Claude login (ClaudeLogin.name) its turns run on; blank until its first turn.
+    login = models.CharField(max_length=50, blank=True)
     message_count = models.PositiveIntegerField(default=0)
     # Hashes of the messages the client sent last time, and of the text Claude answered.
     message_hashes = models.JSONField(default=list)
@@ -322,6 +327,7 @@ class Conversation(models.Model):
         self.status = "awaiting_tool_result" if waiting_on else ("ready" if kept else "failed")
         self.waiting_since = timezone.now() if waiting_on else None
         self.resume_at = outcome.resume_at if waiting_on else ""
+        self.login = outcome.login or self.login  # the login the turn ran on: the next one's
         now = timezone.now()
         self.request_count += 1
         self.last_used = now
@@ -334,8 +340,8 @@ class Conversation(models.Model):
 # What a turn writes on its conversation (Conversation.turn_written), under its lease.
 TURN_FIELDS = (
     "claude_session_id", "previous_session_id", "model", "message_count", "message_hashes", "reply_digest",
-    "last_lineage", "pending_tool_calls", "status", "waiting_since", "resume_at", "request_count", "last_used",
-    "expires_at", "live_on", "live_until",
+    "last_lineage", "pending_tool_calls", "status", "waiting_since", "resume_at", "login", "request_count",
+    "last_used", "expires_at", "live_on", "live_until",
 )  # fmt: skip
 
 

@@ -32,7 +32,7 @@ from django.utils import timezone  # noqa: E402
 from sessions_admin.models import ApiKey, StoredResponse, UsageWindow  # noqa: E402
 from tests.helpers import own_postgresql_database  # noqa: E402
 from tests.proxy_server import ProxyServer, cli_test_env  # noqa: E402
-from tests.subscription import LOGIN  # noqa: E402
+from tests.subscription import EMAIL, LOGIN  # noqa: E402
 from tests.upstream.server import FakeUpstream  # noqa: E402
 
 
@@ -107,7 +107,7 @@ def subscribed(cli_env):
     does the CLI read the unified headers. Its own login, so its windows are its own."""
     config = TEST_ROOT / "subscribed-home" / ".claude"
     config.mkdir(parents=True, exist_ok=True)
-    (config / ".claude.json").write_text(json.dumps({"oauthAccount": {"emailAddress": LOGIN}}))
+    (config / ".claude.json").write_text(json.dumps({"oauthAccount": {"emailAddress": EMAIL}}))
     env = {
         **cli_env,
         "ANTHROPIC_API_KEY": "",

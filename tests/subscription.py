@@ -4,7 +4,9 @@ import time
 
 from tests.upstream import replies
 
-LOGIN = "limits@example.com"
+# The `subscribed` proxy runs on the default login (a token in its environment); its
+# account's e-mail is what `claude auth login` would have stored.
+LOGIN, EMAIL = "default", "limits@example.com"
 
 
 def unified(five_hour=0.42, seven_day=0.18, status="allowed", five_hour_status=None, reset_in=3600, **extra):

@@ -16,11 +16,14 @@ def scrape(server, **headers):
 
 
 def value(families, family, sample_name, **labels):
-    """A sample's value (0 when it is not there yet)."""
-    for sample in families[family].samples if family in families else ():
-        if sample.name == sample_name and all(sample.labels.get(key) == want for key, want in labels.items()):
-            return sample.value
-    return 0
+    """The samples' values with these labels, added up over the labels not named (0 when
+    there is none yet): another test's requests under another key are a sample of their own."""
+    samples = families[family].samples if family in families else ()
+    return sum(
+        sample.value
+        for sample in samples
+        if sample.name == sample_name and all(sample.labels.get(key) == want for key, want in labels.items())
+    )
 
 
 def requests_counted(families, **labels):

@@ -23,6 +23,7 @@ from messages_api.claude.runtime import PausedTurn
 from messages_api.client_turn import Outcome
 from messages_api.errors import SHUTTING_DOWN, ApiError
 from messages_api.schemas import MessagesRequest
+from sessions_admin.logins import DEFAULT as DEFAULT_LOGIN
 from sessions_admin.models import TurnOutcome
 
 MB = 2**20
@@ -55,7 +56,7 @@ class FakeProcess:
         self.name = name
         self.alive = True
         self.pid = next(self._pids)
-        self.key = launch.process_key(PARAMS) if key is None else key
+        self.key = launch.process_key(PARAMS, DEFAULT_LOGIN) if key is None else key
         self.session_id = session_id
         self.conversation_id = conversation_id
         self._cli = object() if cli else None
@@ -102,10 +103,10 @@ class Processes:
     def new(self, name, **fields):
         return FakeProcess(self.log, name, **fields)
 
-    def new_process(self, params, conversation_id=None, **options):
-        self.launched.append({"conversation_id": conversation_id, **options})
+    def new_process(self, params, login, conversation_id=None, **options):
+        self.launched.append({"conversation_id": conversation_id, "login": login, **options})
         name = f"launched-{len(self.launched)}"
-        return self.new(name, key=launch.process_key(params), conversation_id=conversation_id)
+        return self.new(name, key=launch.process_key(params, login), conversation_id=conversation_id)
 
 
 @pytest.fixture
@@ -146,17 +147,17 @@ def test_it_starts_a_new_conversation_on_a_warm_spare_and_replaces_the_spare_aft
     async def scenario():
         runtimes = Runtimes()
         spare = processes.new("spare")
-        runtimes.spares.fill(launch.spare_key(PARAMS), lambda: spare)
+        runtimes.spares.fill(launch.spare_key(PARAMS, DEFAULT_LOGIN), lambda: spare)
 
         runtime = await runtimes.hold(key("a"))
-        process = await runtime.process_for_start(PARAMS, "conv-a")
+        process = await runtime.process_for_start(PARAMS, DEFAULT_LOGIN, "conv-a")
 
         assert process is spare
         assert spare.conversation_id == "conv-a"
         assert processes.launched == []
         runtime.settle(process, answered())
         runtimes.release(runtime)
-        assert processes.launched == [{"conversation_id": None, "warm_up": True}]
+        assert processes.launched == [{"conversation_id": None, "login": DEFAULT_LOGIN, "warm_up": True}]
         assert processes.log == []
 
     run(scenario())
@@ -166,13 +167,13 @@ def test_it_starts_a_new_process_when_no_spare_was_started_alike(processes):
     async def scenario():
         runtimes = Runtimes()
         other_spare = processes.new("other spare")
-        runtimes.spares.fill(launch.spare_key(OTHER_PARAMS), lambda: other_spare)
+        runtimes.spares.fill(launch.spare_key(OTHER_PARAMS, DEFAULT_LOGIN), lambda: other_spare)
 
         runtime = await runtimes.hold(key("a"))
-        process = await runtime.process_for_start(PARAMS, "conv-a")
+        process = await runtime.process_for_start(PARAMS, DEFAULT_LOGIN, "conv-a")
 
         assert process.name == "launched-1"
-        assert processes.launched == [{"conversation_id": "conv-a", "resume": None, "resume_at": None}]
+        assert processes.launched == [{"conversation_id": "conv-a", "login": DEFAULT_LOGIN, "resume": None, "resume_at": None}]
         assert other_spare.conversation_id is None
         assert processes.log == []
 
@@ -185,10 +186,10 @@ def test_it_answers_the_next_turn_on_the_live_process_that_holds_the_session(pro
         live = processes.new("live", conversation_id="conv-a")
         await keep(runtimes, "a", live, session_id="session-1")
         spare = processes.new("spare")
-        runtimes.spares.fill(launch.spare_key(PARAMS), lambda: spare)
+        runtimes.spares.fill(launch.spare_key(PARAMS, DEFAULT_LOGIN), lambda: spare)
 
         runtime = await runtimes.hold(key("a"))
-        process = await runtime.process_for_start(PARAMS, "conv-a", resume="session-1", resume_at="entry-1")
+        process = await runtime.process_for_start(PARAMS, DEFAULT_LOGIN, "conv-a", resume="session-1", resume_at="entry-1")
 
         assert process is live
         assert runtime.process is None  # taken: the turn owns it now
@@ -201,14 +202,16 @@ def test_it_answers_the_next_turn_on_the_live_process_that_holds_the_session(pro
 
 
 @pytest.mark.parametrize(
-    "resume, params, alive",
+    "resume, params, alive, login",
     [
-        pytest.param("session-2", PARAMS, True, id="another-session"),
-        pytest.param("session-1", OTHER_PARAMS, True, id="other-options"),
-        pytest.param("session-1", PARAMS, False, id="dead"),
+        pytest.param("session-2", PARAMS, True, DEFAULT_LOGIN, id="another-session"),
+        pytest.param("session-1", OTHER_PARAMS, True, DEFAULT_LOGIN, id="other-options"),
+        pytest.param("session-1", PARAMS, False, DEFAULT_LOGIN, id="dead"),
+        # A conversation moved to another Claude login resumes its session there.
+        pytest.param("session-1", PARAMS, True, "work", id="another-login"),
     ],
 )
-def test_it_stops_a_live_process_that_cannot_answer_and_resumes_on_a_new_one(processes, resume, params, alive):
+def test_it_stops_a_live_process_that_cannot_answer_and_resumes_on_a_new_one(processes, resume, params, alive, login):
     async def scenario():
         runtimes = Runtimes()
         live = processes.new("live", conversation_id="conv-a")
@@ -216,10 +219,10 @@ def test_it_stops_a_live_process_that_cannot_answer_and_resumes_on_a_new_one(pro
         live.alive = alive
 
         runtime = await runtimes.hold(key("a"))
-        process = await runtime.process_for_start(params, "conv-a", resume=resume, resume_at="entry-1")
+        process = await runtime.process_for_start(params, login, "conv-a", resume=resume, resume_at="entry-1")
 
         assert process.name == "launched-1"
-        assert processes.launched == [{"conversation_id": "conv-a", "resume": resume, "resume_at": "entry-1"}]
+        assert processes.launched == [{"conversation_id": "conv-a", "login": login, "resume": resume, "resume_at": "entry-1"}]
         assert processes.log == [("stop", "live")]
         assert runtime.process is None
 
@@ -233,12 +236,12 @@ def test_it_ends_the_paused_turn_when_the_client_starts_afresh_instead_of_answer
         await keep(runtimes, "a", waiting, paused=paused_turn(), session_id="session-1")
 
         runtime = await runtimes.hold(key("a"))
-        process = await runtime.process_for_start(PARAMS, "conv-a", resume="session-1", resume_at="entry-1")
+        process = await runtime.process_for_start(PARAMS, DEFAULT_LOGIN, "conv-a", resume="session-1", resume_at="entry-1")
 
         assert processes.log == [("stop", "waiting")]
         assert process.name == "launched-1"
         assert runtime.paused is None
-        assert processes.launched == [{"conversation_id": "conv-a", "resume": "session-1", "resume_at": "entry-1"}]
+        assert processes.launched == [{"conversation_id": "conv-a", "login": DEFAULT_LOGIN, "resume": "session-1", "resume_at": "entry-1"}]
 
     run(scenario())
 
@@ -251,7 +254,7 @@ def test_it_resumes_tool_results_on_the_process_that_waits_for_them(processes):
         await keep(runtimes, "a", waiting, paused=paused, session_id="session-1")
 
         runtime = await runtimes.hold(key("a"))
-        got = await runtime.process_for_resume(PARAMS, "conv-a", resume="session-1", resume_at="entry-1")
+        got = await runtime.process_for_resume(PARAMS, DEFAULT_LOGIN, "conv-a", resume="session-1", resume_at="entry-1")
 
         assert got == (waiting, paused)
         assert (runtime.process, runtime.paused) == (None, None)
@@ -271,12 +274,12 @@ def test_it_resumes_tool_results_in_a_fork_when_the_waiting_process_is_gone(proc
             kept.alive = False
 
         runtime = await runtimes.hold(key("a"))
-        process, got_paused = await runtime.process_for_resume(PARAMS, "conv-a", resume="session-1", resume_at="entry-1")
+        process, got_paused = await runtime.process_for_resume(PARAMS, DEFAULT_LOGIN, "conv-a", resume="session-1", resume_at="entry-1")
 
         assert got_paused is None
         assert process.name == "launched-1"
         assert processes.launched == [
-            {"conversation_id": "conv-a", "resume": "session-1", "resume_at": "entry-1", "fork": True}
+            {"conversation_id": "conv-a", "login": DEFAULT_LOGIN, "resume": "session-1", "resume_at": "entry-1", "fork": True}
         ]
         assert processes.log == [("stop", "kept")]
 
@@ -490,7 +493,7 @@ def test_it_keeps_at_most_max_live_idle_processes_closing_the_least_recently_use
 
         # A turn of b uses its process again: it is now the most recently used.
         runtime = await runtimes.hold(key("b"))
-        runtime.settle(await runtime.process_for_start(PARAMS, "conv-b", resume="session-1"), answered())
+        runtime.settle(await runtime.process_for_start(PARAMS, DEFAULT_LOGIN, "conv-b", resume="session-1"), answered())
         runtimes.release(runtime)
         await keep(runtimes, "d", d)
 
@@ -526,7 +529,7 @@ def test_it_keeps_idle_processes_and_spares_within_the_memory_budget_least_recen
     async def scenario():
         runtimes = Runtimes()
         spare = processes.new("spare", rss_mb=100)
-        runtimes.spares.fill(launch.spare_key(PARAMS), lambda: spare)
+        runtimes.spares.fill(launch.spare_key(PARAMS, DEFAULT_LOGIN), lambda: spare)
         waiting, a, b, c = (processes.new(name, rss_mb=mb) for name, mb in [("waiting", 500), ("a", 100), ("b", 100), ("c", 100)])
         await keep(runtimes, "waiting", waiting, paused=paused_turn())  # not idle: not counted
         await keep(runtimes, "a", a)
@@ -548,7 +551,7 @@ def test_it_makes_room_under_the_process_cap_spares_first_then_idle_by_age_pause
     async def scenario():
         runtimes = Runtimes()
         spare = processes.new("spare")
-        runtimes.spares.fill(launch.spare_key(PARAMS), lambda: spare)
+        runtimes.spares.fill(launch.spare_key(PARAMS, DEFAULT_LOGIN), lambda: spare)
         waiting, a, b = (processes.new(name) for name in ("waiting", "a", "b"))
         await keep(runtimes, "waiting", waiting, paused=paused_turn())  # the oldest
         await keep(runtimes, "a", a)
@@ -606,7 +609,7 @@ def test_it_closes_another_conversations_idle_process_to_start_a_new_one(process
         await keep(runtimes, "a", processes.new("a"))
 
         runtime = await runtimes.hold(key("b"))
-        process = await runtime.process_for_start(PARAMS, "conv-b")
+        process = await runtime.process_for_start(PARAMS, DEFAULT_LOGIN, "conv-b")
 
         assert processes.log == [("stop", "a")]
         assert process.name == "launched-1"
@@ -677,7 +680,7 @@ def test_it_closes_the_spares_nobody_asked_for_within_the_idle_limit(processes):
     async def scenario():
         runtimes = Runtimes()
         spare = processes.new("spare")
-        runtimes.spares.fill(launch.spare_key(PARAMS), lambda: spare)
+        runtimes.spares.fill(launch.spare_key(PARAMS, DEFAULT_LOGIN), lambda: spare)
         runtimes.release(await runtimes.hold(key("a")))  # a turn starts the reaper
 
         await asyncio.wait_for(spare.told_to_end.wait(), 2)
@@ -699,7 +702,7 @@ def test_it_describes_every_process_by_its_state(processes):
         idle = processes.new("idle", conversation_id="conv-i", session_id="session-i", rss_mb=200)
         waiting = processes.new("waiting", conversation_id="conv-w", session_id="session-w", rss_mb=300)
         spare = processes.new("spare", rss_mb=80, warmed_up=False)
-        runtimes.spares.fill(launch.spare_key(PARAMS), lambda: spare)
+        runtimes.spares.fill(launch.spare_key(PARAMS, DEFAULT_LOGIN), lambda: spare)
         idle_runtime = await keep(runtimes, "idle", idle, session_id="session-i")
         waiting_runtime = await keep(runtimes, "waiting", waiting, paused=paused_turn(), session_id="session-w")
         idle_runtime.idle_since = waiting_runtime.idle_since = time.monotonic() - 7

@@ -9,7 +9,7 @@ import openai
 import pytest
 
 from tests.helpers import logged, message_body
-from tests.subscription import LOGIN, refusal, unified
+from tests.subscription import EMAIL, LOGIN, refusal, unified
 from tests.upstream import replies
 
 def post(proxy, body, session, path="/v1/messages"):
@@ -41,7 +41,8 @@ def test_it_keeps_the_windows_and_hands_them_on(subscribed, upstream, windows):
     assert streamed.headers["anthropic-ratelimit-unified-5h-utilization"] == "0.42"
 
     usage = httpx.get(f"{subscribed.url}/v1/usage", timeout=10).json()
-    assert usage["login"] == LOGIN
+    assert (usage["login"], usage["email"]) == (LOGIN, EMAIL)
+    assert [login["login"] for login in usage["logins"]] == [LOGIN]
     by_window = {window["window"]: window for window in usage["windows"]}
     assert by_window["five_hour"]["utilization"] == 0.42
     assert by_window["five_hour"]["status"] == "allowed"

@@ -9,6 +9,9 @@ import claude_agent_sdk
 from claude_agent_sdk import ClaudeAgentOptions
 from django.conf import settings
 
+from sessions_admin.logins import DEFAULT as DEFAULT_LOGIN
+from sessions_admin.logins import login_env
+
 from . import client_tools
 from .internal_tools import internal_server
 from .tether import tethered
@@ -105,13 +108,14 @@ ISOLATION_VARIABLES = {
 }
 
 
-def cli_env(max_tokens=None):
+def cli_env(max_tokens=None, login=DEFAULT_LOGIN):
     """What the CLI's environment adds to (or blanks in) the server's own.
 
     The SDK starts from the server's environment; it cannot remove a variable, so
     the proxy's own variables (its API key, admin password, database URL, secret key)
     and agent teams are blanked: an empty value, which the CLI reads as unset.
     A client tool call waits for the client's next request: the CLI must wait as long.
+    The login's own variables (its config dir) come last.
     """
     own = [name for name in os.environ if name.startswith(PROXY_VARIABLE_PREFIXES) or name in PROXY_VARIABLES]
     return {
@@ -123,6 +127,7 @@ def cli_env(max_tokens=None):
         "MCP_TOOL_TIMEOUT": str(int((settings.CLAUDE_PROXY_TOOL_WAIT + 60) * 1000)),
         # The client's max_tokens caps each model call; blank leaves the CLI's own.
         "CLAUDE_CODE_MAX_OUTPUT_TOKENS": str(max_tokens or ""),
+        **login_env(login),
     }
 
 
@@ -152,9 +157,10 @@ def system_prompt(params, tools=None):
     return {"type": "file", "path": str(path)}
 
 
-def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False, session_store=None, stderr=None):
+def build_options(params, *, login=DEFAULT_LOGIN, tools=None, resume=None, resume_at=None, fork=False, session_store=None, stderr=None):
     """Options for a CLI process that answers `params` (a MessagesRequest).
 
+    The CLI runs on the Claude login `login` (sessions_admin.logins);
     `tools` (a client_tools.ToolBridge) offers the client's tools; `resume` continues
     that Claude session up to its entry `resume_at`, in a new session if `fork`; `session_store` mirrors the transcript (and rebuilds it for a
     resume when the CLI's own files are gone).
@@ -162,7 +168,7 @@ def build_options(params, *, tools=None, resume=None, resume_at=None, fork=False
     # The CLI dies with this server, however it dies (tether.py); one that is not there
     # is left for the SDK to say so.
     program, tether_env = tethered(cli_path()) if cli_is_there() else (cli_path(), {})
-    env = {**cli_env(params.max_tokens), **tether_env}
+    env = {**cli_env(params.max_tokens, login), **tether_env}
     servers, allowed = tools.mcp_servers() if tools else {}, tools.allowed_tools() if tools else []
     if settings.CLAUDE_PROXY_MODE == "internal":
         servers, allowed = internal_server({**os.environ, **env})

@@ -54,13 +54,14 @@ class Runtimes:
         runtime.lock.release()
         runtime.client_turn = None
         runtime.idle_since = time.monotonic()
-        params, runtime.refill_spares_for = runtime.refill_spares_for, None
+        refill, runtime.refill_spares_for = runtime.refill_spares_for, None
         self._let_go(runtime)
         if self.closing and not any(r.users for r in self._by_key.values()):
             self._all_released.set()
         self._enforce_cap()
-        if params is not None and not self.closing:
-            self.spares.fill(launch.spare_key(params), lambda: launch.new_process(params, warm_up=True))
+        if refill is not None and not self.closing:
+            params, login = refill
+            self.spares.fill(launch.spare_key(params, login), lambda: launch.new_process(params, login, warm_up=True))
             self._enforce_budget()
         self._start_reaper()
 

@@ -57,34 +57,34 @@ class ConversationRuntime:
     # A new conversation may take a warm spare: the request whose like to start after the turn.
     refill_spares_for: object = None
 
-    async def process_for_start(self, params, conversation_id, *, resume=None, resume_at=None):
-        """The process for a new CLI turn: the live one when it holds `resume` and was
-        started alike; for a new Claude session a warm spare; else a new process."""
+    async def process_for_start(self, params, login, conversation_id, *, resume=None, resume_at=None):
+        """The process for a new CLI turn on `login`: the live one when it holds `resume`
+        and was started alike; for a new Claude session a warm spare; else a new process."""
         if self.paused is not None:
             self.end()  # the client went another way: the paused CLI turn is of no use
-        if resume and (process := self._take_process(resume, launch.process_key(params))):
+        if resume and (process := self._take_process(resume, launch.process_key(params, login))):
             return process
         self.end()
         if resume is None:
             # A new conversation: it can start on a warm spare, and the next one too.
-            self.refill_spares_for = params
-            if process := self.registry.spares.take(launch.spare_key(params), conversation_id):
+            self.refill_spares_for = (params, login)
+            if process := self.registry.spares.take(launch.spare_key(params, login), conversation_id):
                 return process
         await self.registry.make_room()
-        return launch.new_process(params, conversation_id, resume=resume, resume_at=resume_at)
+        return launch.new_process(params, login, conversation_id, resume=resume, resume_at=resume_at)
 
-    async def process_for_resume(self, params, conversation_id, *, resume, resume_at, live=True):
+    async def process_for_resume(self, params, login, conversation_id, *, resume, resume_at, live=True):
         """(process, its paused turn) for the client's tool results. When the process that
-        waited is gone, or not `live` is asked for: a new one resumed at the tool calls (in
-        a fork), and no paused turn."""
+        waited is gone (or on another login), or not `live` is asked for: a new one resumed
+        at the tool calls (in a fork), and no paused turn."""
         paused, self.paused = self.paused, None
-        process = self._take_process(resume, launch.process_key(params)) if paused and live else None
+        process = self._take_process(resume, launch.process_key(params, login)) if paused and live else None
         if process is not None:
             return process, paused
         self.end()
         log.info("the CLI turn waiting on tool results of %s is not live; resuming at its tool calls", self.key)
         await self.registry.make_room()
-        return launch.new_process(params, conversation_id, resume=resume, resume_at=resume_at, fork=True), None
+        return launch.new_process(params, login, conversation_id, resume=resume, resume_at=resume_at, fork=True), None
 
     def _take_process(self, session_id, process_key):
         """The live process, if it holds `session_id` and was started alike; else None."""

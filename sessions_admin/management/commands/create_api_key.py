@@ -1,8 +1,10 @@
-"""`manage.py create_api_key NAME`: a key for one person or tool, its secret shown once."""
+"""`manage.py create_api_key NAME [--login L …] [--fallback]`: a key for one person or
+tool, the Claude logins it may use, its secret shown once."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from sessions_admin.api_keys import ApiKey
+from sessions_admin.logins import ClaudeLogin
 
 
 class Command(BaseCommand):
@@ -10,13 +12,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="whose key it is")
+        parser.add_argument(
+            "--login", action="append", default=[], dest="logins", metavar="LOGIN",
+            help="a Claude login it may use (again for more, in order); none: the default login",
+        )  # fmt: skip
+        parser.add_argument(
+            "--fallback", action="store_true", help="move a conversation to the next login when its own is refused"
+        )
 
-    def handle(self, *args, name, **options):
+    def handle(self, *args, name, logins, fallback, **options):
         name = name.strip()
         if not name or len(name) > ApiKey._meta.get_field("name").max_length:
             raise CommandError("The name must be 1 to 100 characters")
         if ApiKey.objects.filter(name=name).exists():
             raise CommandError(f"There is a key named {name!r} already: revoke it in the admin, or choose another name")
-        key, secret = ApiKey.objects.create_key(name)
+        if unknown := sorted(set(logins) - set(ClaudeLogin.objects.names())):
+            raise CommandError(f"No Claude login named {', '.join(unknown)}: add it with manage.py claude_login --login NAME")
+        key, secret = ApiKey.objects.create_key(name, logins=dict.fromkeys(logins), fallback=fallback)
         self.stdout.write(f"API key {key.name} ({key.prefix}…): {secret}")
+        if logins:
+            self.stdout.write(f"Claude logins, in order: {', '.join(key.logins)}{' (falls back)' if fallback else ''}")
         self.stdout.write("Shown once: only its hash is kept. Clients send it as x-api-key or Authorization: Bearer.")

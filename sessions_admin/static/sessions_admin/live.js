@@ -83,6 +83,8 @@
     for (const w of windows) {
       const row = document.createElement("tr");
       row.dataset.window = w.window;
+      row.dataset.login = w.login;
+      cell(row, w.login, "login");
       cell(row, w.label);
       cell(row, w.utilization === null ? "" : `${Math.round(w.utilization * 1000) / 10} %`, "number used");
       const state = document.createElement("span");

@@ -3,10 +3,14 @@
 import asyncio
 import json
 import logging
+import os
 import time
 
 from django.conf import settings
 from django.db import connection
+
+from sessions_admin.logins import DEFAULT as DEFAULT_LOGIN
+from sessions_admin.logins import login_env
 
 from .claude.options import cli_is_there, cli_not_found, cli_path
 from .errors import login_hint
@@ -17,12 +21,13 @@ log = logging.getLogger("claude_proxy.health")
 AUTH_STATUS_TIMEOUT = 15.0
 
 
-async def _ask_cli():
-    """`claude auth status` as a dict, or None when it cannot tell."""
+async def login_status(login=DEFAULT_LOGIN):
+    """`claude auth status` of a Claude login (sessions_admin.logins) as a dict, or None
+    when it cannot tell."""
     try:
         process = await asyncio.create_subprocess_exec(
             str(cli_path()), "auth", "status",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**os.environ, **login_env(login)},
         )  # fmt: skip
         out, _ = await asyncio.wait_for(process.communicate(), AUTH_STATUS_TIMEOUT)
         status = json.loads(out)
@@ -37,7 +42,7 @@ async def auth_status():
         return None  # nothing to ask, and nothing to cache once the CLI is back
     now = time.monotonic()
     if server.auth_status_at is None or now - server.auth_status_at > settings.CLAUDE_PROXY_AUTH_CACHE_SECONDS:
-        server.auth_status, server.auth_status_at = await _ask_cli(), now
+        server.auth_status, server.auth_status_at = await login_status(), now
     return server.auth_status
 
 

@@ -308,4 +308,4 @@ def _ms(value):
 
 
 # The other models' admins, each beside what it shows.
-from . import admin_keys, admin_status  # noqa: E402, F401
+from . import admin_keys, admin_logins, admin_status  # noqa: E402, F401

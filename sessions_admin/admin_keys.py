@@ -1,12 +1,14 @@
 """The admin of the API keys: who has one, when each was last used, revoking them. A new
 key's secret is shown once, on the page that follows its creation."""
 
+from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from .admin_base import LIST_CSS, ago_with_title
 from .api_keys import ApiKey
+from .logins import ClaudeLogin
 
 STATES = (("active", "Active"), ("revoked", "Revoked"))
 
@@ -26,9 +28,32 @@ class KeyStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ApiKeyForm(forms.ModelForm):
+    """The key's logins as a person writes them: names, comma-separated, in order."""
+
+    logins = forms.CharField(
+        required=False, help_text="Claude login names, in order, comma-separated; none: the default login"
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ("name", "extra_usage", "logins", "fallback")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["logins"] = ", ".join(self.instance.logins or [])
+
+    def clean_logins(self):
+        names = list(dict.fromkeys(name.strip() for name in self.cleaned_data["logins"].split(",") if name.strip()))
+        if unknown := [name for name in names if name not in ClaudeLogin.objects.names()]:
+            raise forms.ValidationError(f"No Claude login named {', '.join(unknown)}")
+        return names
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "shown_prefix", "extra_usage", "created_ago", "last_used_ago", "state")
+    form = ApiKeyForm
+    list_display = ("name", "shown_prefix", "logins_in_order", "extra_usage", "created_ago", "last_used_ago", "state")
     list_filter = (KeyStateFilter,)
     search_fields = ("name", "prefix")
     actions = ["revoke_selected"]
@@ -37,7 +62,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
         css = LIST_CSS
 
     def get_fields(self, request, obj=None):
-        return ("name", "extra_usage") if obj is None else ("name", "extra_usage", "prefix", "created", "last_used", "revoked")
+        editable = ("name", "extra_usage", "logins", "fallback")
+        return editable if obj is None else (*editable, "prefix", "created", "last_used", "revoked")
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("name", "prefix", "created", "last_used", "revoked")
@@ -51,6 +77,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
         # Shown here once, in this response alone: not in a message, which would keep it in a cookie.
         context = {**self.admin_site.each_context(request), "key": obj, "secret": request.new_secret, "opts": self.opts}
         return TemplateResponse(request, "admin/sessions_admin/apikey/created.html", context)
+
+    @admin.display(description="Claude logins")
+    def logins_in_order(self, obj):
+        return " → ".join(obj.usable_logins()) + (" (falls back)" if obj.fallback and len(obj.usable_logins()) > 1 else "")
 
     @admin.display(description="Key")
     def shown_prefix(self, obj):

@@ -112,6 +112,12 @@ class ClaudeLogin(models.Model):
     def windows(self):
         return UsageWindow.objects.of_login(self.name)
 
+    def delete(self, *args, **kwargs):
+        """Its windows go with it; its conversations move, on their next turn, to a login
+        their key may use (its config dir stays on disk: the credentials are the CLI's)."""
+        self.windows().delete()
+        return super().delete(*args, **kwargs)
+
     def status_written(self, status, now=None):
         """Keep what `claude auth status` said (its JSON as a dict; None: it could not tell)."""
         status = status or {}

@@ -1,0 +1,87 @@
+"""The admin of the Claude logins: each one's account, whether it is signed in (the CLI's
+`auth status`, checked by an action), its usage windows and how much it answered. A login
+is added by `manage.py claude_login --login NAME`: signing in needs a terminal and a
+browser, not a form."""
+
+from datetime import timedelta
+
+from asgiref.sync import async_to_sync
+from django.contrib import admin
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.html import format_html_join
+
+from .admin_base import LIST_CSS, ago_with_title
+from .logins import DEFAULT, ClaudeLogin
+from .models import RequestLog
+from .usage_windows import in_order
+
+
+@admin.register(ClaudeLogin)
+class ClaudeLoginAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "signed_in", "subscription_type", "windows", "requests_today", "checked")
+    readonly_fields = ("name", "email", "logged_in", "subscription_type", "config", "checked_at", "created")
+    fields = readonly_fields
+    actions = ("check_selected",)
+
+    class Media:
+        css = LIST_CSS
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The default login is the CLI's own: there is always one to fall back on.
+        return obj is None or obj.name != DEFAULT
+
+    def get_queryset(self, request):
+        since = timezone.now() - timedelta(days=1)
+        self._requests = dict(
+            RequestLog.objects.filter(created__gte=since).exclude(claude_login="")
+            .values_list("claude_login").annotate(requests=Count("*")).order_by()
+        )  # fmt: skip
+        return super().get_queryset(request)
+
+    def changelist_view(self, request, extra_context=None):
+        note = "Add a login with: python manage.py claude_login --login NAME"
+        return super().changelist_view(request, {**(extra_context or {}), "subtitle": note})
+
+    @admin.display(description="Signed in", boolean=True, ordering="logged_in")
+    def signed_in(self, obj):
+        return obj.logged_in
+
+    @admin.display(description="Usage windows")
+    def windows(self, obj):
+        shown = [w for w in in_order(obj.windows()) if not w.has_reset() and w.utilization is not None]
+        return format_html_join(
+            " · ", '<span class="login-window status-{}" data-window="{}">{} {}</span>',
+            ((w.status, w.window, w.label, f"{w.utilization * 100:g} %") for w in shown),
+        )  # fmt: skip
+
+    @admin.display(description="Requests (24 h)")
+    def requests_today(self, obj):
+        return self._requests.get(obj.name, 0)
+
+    @admin.display(description="Checked", ordering="checked_at")
+    def checked(self, obj):
+        return ago_with_title(obj.checked_at) if obj.checked_at else "never"
+
+    @admin.display(description="Config dir")
+    def config(self, obj):
+        return str(obj.config_dir) if obj.config_dir else "the CLI's own (CLAUDE_CONFIG_DIR, else ~/.claude)"
+
+    @admin.action(description="Check whether the selected logins are signed in (claude auth status)")
+    def check_selected(self, request, queryset):
+        from messages_api.health import login_status  # the CLI is the API app's
+
+        for login in queryset:
+            login.status_written(async_to_sync(login_status)(login.name))
+        signed_in = queryset.filter(logged_in=True).count()
+        self.message_user(request, f"{signed_in} of {queryset.count()} signed in.")
+
+    def delete_queryset(self, request, queryset):
+        for login in queryset.exclude(name=DEFAULT):
+            login.delete()

@@ -163,11 +163,19 @@ def test_it_starts_a_new_conversation_on_a_warm_spare_and_replaces_the_spare_aft
     run(scenario())
 
 
-def test_it_starts_a_new_process_when_no_spare_was_started_alike(processes):
+@pytest.mark.parametrize(
+    "spare_params, spare_login",
+    [
+        pytest.param(OTHER_PARAMS, DEFAULT_LOGIN, id="other-options"),
+        # A spare runs on one Claude login: another login's conversation cannot take it.
+        pytest.param(PARAMS, "work", id="other-login"),
+    ],
+)
+def test_it_starts_a_new_process_when_no_spare_was_started_alike(processes, spare_params, spare_login):
     async def scenario():
         runtimes = Runtimes()
         other_spare = processes.new("other spare")
-        runtimes.spares.fill(launch.spare_key(OTHER_PARAMS, DEFAULT_LOGIN), lambda: other_spare)
+        runtimes.spares.fill(launch.spare_key(spare_params, spare_login), lambda: other_spare)
 
         runtime = await runtimes.hold(key("a"))
         process = await runtime.process_for_start(PARAMS, DEFAULT_LOGIN, "conv-a")

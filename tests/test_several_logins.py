@@ -139,6 +139,25 @@ def test_it_runs_on_the_login_the_header_picks_among_the_keys(subscribed, upstre
     assert logged(refused.headers["x-request-id"]).status == 403
 
 
+def test_it_keeps_a_conversation_on_its_login_whichever_instance_answers(subscribed, start_proxy, upstream, work, keys):
+    # Two instances on one database (PostgreSQL in CI's second pass): the login is the row's.
+    login = {name: subscribed.env[name] for name in ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "CLAUDE_CONFIG_DIR")}
+    other = start_proxy(**login)
+    _, secret = keys("heidi", logins=["default", "work"])
+
+    first = post(subscribed, secret, "logins-instances", "Question 1", headers={"x-claude-login": "work"})
+    assert first.status_code == 200
+    asked = len(upstream.message_requests())
+    second = post(other, secret, "logins-instances", "Question 2", history=_turn(first, "Question 1"))
+
+    assert second.status_code == 200
+    sent = upstream.message_requests()[asked:]
+    assert [token_of(r) for r in sent] == [WORK_TOKEN]
+    assert sent[-1].history() == [("user", "Question 1"), ("assistant", "Hello from the fake upstream."), ("user", "Question 2")]
+    assert logged(second.headers["x-request-id"]).claude_login == "work"
+    assert conversation_of(second).login == "work"
+
+
 def test_it_reports_the_usage_of_the_keys_own_logins(subscribed, upstream, work, keys):
     _, both = keys("erin", logins=["default", "work"])
     _, only_work = keys("frank", logins=["work"])

@@ -92,7 +92,7 @@ def _conversation(pk):
 class ConversationAdmin(ReadOnlyAdmin):
     list_display = ("title_or_key", "client", "model", "used", "turns", "cli_state")
     list_display_links = ("title_or_key",)
-    list_filter = (ActiveFilter, "key_kind", "status", "last_lineage")
+    list_filter = (ActiveFilter, "key_kind", "status", "last_lineage", ("login", admin.AllValuesFieldListFilter))
     list_per_page = LIST_PER_PAGE
     search_fields = ("title", "key", "claude_session_id", "previous_session_id")
     actions = ("clear_selected", "clear_expired")
@@ -105,6 +105,7 @@ class ConversationAdmin(ReadOnlyAdmin):
         "claude_session_id",
         "previous_session_id",
         "model",
+        "login",
         "workdir",
         "message_count",
         "request_count",
@@ -250,7 +251,7 @@ class WireFormatFilter(admin.SimpleListFilter):
 class RequestLogAdmin(ReadOnlyAdmin):
     list_display = ("when", "status", "error_class", "wire_format", "endpoint", "model", "key", "ttfb", "duration", "tokens")
     list_display_links = ("when",)
-    list_filter = (ErrorClassFilter, StatusFilter, WireFormatFilter, "stream", "extra_usage", ("api_key", admin.AllValuesFieldListFilter), ConversationFilter)
+    list_filter = (ErrorClassFilter, StatusFilter, WireFormatFilter, "stream", "extra_usage", ("api_key", admin.AllValuesFieldListFilter), ("claude_login", admin.AllValuesFieldListFilter), ConversationFilter)
     list_per_page = LIST_PER_PAGE
     search_fields = ("request_id", "claude_session_id", "error_message", "client", "api_key")
     date_hierarchy = "created"

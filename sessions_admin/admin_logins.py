@@ -5,13 +5,13 @@ browser, not a form."""
 
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
 from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html_join
 
 from .admin_base import LIST_CSS, ago_with_title
+from .engine import engine
 from .logins import DEFAULT, ClaudeLogin
 from .models import RequestLog
 from .usage_windows import in_order
@@ -75,10 +75,8 @@ class ClaudeLoginAdmin(admin.ModelAdmin):
 
     @admin.action(description="Check whether the selected logins are signed in (claude auth status)")
     def check_selected(self, request, queryset):
-        from messages_api.health import login_status  # the CLI is the API app's
-
         for login in queryset:
-            login.status_written(async_to_sync(login_status)(login.name))
+            login.status_written(engine().login_status(login.name))
         signed_in = queryset.filter(logged_in=True).count()
         self.message_user(request, f"{signed_in} of {queryset.count()} signed in.")
 

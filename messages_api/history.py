@@ -60,8 +60,14 @@ def transcript(messages, *, session_id, cwd, model, now, answered_elsewhere_from
     assistant messages from index `answered_elsewhere_from` on were answered elsewhere.
 
     Thinking blocks are left out (api_blocks): another model's thinking carries no
-    signature the API accepts, and the CLI keeps its own."""
-    entries, parent = [], None
+    signature the API accepts, and the CLI keeps its own.
+
+    The CLI sends a `role: "system"` turn after the session's first user message, made
+    of the attachments its own transcript keeps there (environment, model, date); with
+    none it sends that turn empty, a message the API may refuse. The first user message
+    is followed by a date attachment, which the CLI renders itself ("Today's date is …").
+    """
+    entries, parent, dated = [], None, False
     for index, message in enumerate(messages):
         message_dict = {"role": message.role, "content": api_blocks(message)}
         if message.role == "assistant":
@@ -77,23 +83,29 @@ def transcript(messages, *, session_id, cwd, model, now, answered_elsewhere_from
                 "stop_sequence": None,
                 "usage": {"input_tokens": 0, "output_tokens": 0},
             }
-        entry_id = str(uuid.uuid4())
-        entries.append(
-            {
-                "parentUuid": parent,
-                "isSidechain": False,
-                "type": message.role,
-                "message": message_dict,
-                "uuid": entry_id,
-                "timestamp": now.isoformat().replace("+00:00", "Z"),
-                "userType": "external",
-                "cwd": cwd,
-                "sessionId": session_id,
-                "version": __cli_version__,
-            }
-        )
-        parent = entry_id
+        entries.append(_entry(message.role, parent, session_id, cwd, now, message=message_dict))
+        if message.role == "user" and not dated:
+            dated = True
+            date = {"type": "date", "date": now.date().isoformat()}
+            entries.append(_entry("attachment", entries[-1]["uuid"], session_id, cwd, now, attachment=date))
+        parent = entries[-1]["uuid"]
     return entries
+
+
+def _entry(kind, parent, session_id, cwd, now, **fields):
+    """One transcript entry as the CLI writes it, chained to `parent` (a uuid or None)."""
+    return {
+        "parentUuid": parent,
+        "isSidechain": False,
+        "type": kind,
+        **fields,
+        "uuid": str(uuid.uuid4()),
+        "timestamp": now.isoformat().replace("+00:00", "Z"),
+        "userType": "external",
+        "cwd": cwd,
+        "sessionId": session_id,
+        "version": __cli_version__,
+    }
 
 
 def _as_offered(block):

@@ -108,13 +108,15 @@ def test_it_writes_the_history_as_a_chained_transcript():
 
     entries = transcript(history, session_id="sess-1", cwd="/work", model="claude-sonnet-4-5", now=NOW)
 
-    assert [entry["type"] for entry in entries] == ["user", "assistant", "user", "assistant"]
+    assert [entry["type"] for entry in entries] == ["user", "attachment", "assistant", "user", "assistant"]
     assert [entry["parentUuid"] for entry in entries] == [None] + [entry["uuid"] for entry in entries[:-1]]
-    assert len({entry["uuid"] for entry in entries}) == 4
+    assert len({entry["uuid"] for entry in entries}) == 5
     assert {(e["sessionId"], e["cwd"], e["timestamp"], e["isSidechain"]) for e in entries} == {
         ("sess-1", "/work", "2026-11-25T12:00:00Z", False)
     }
     assert entries[0]["message"] == {"role": "user", "content": [{"type": "text", "text": "Read a.txt"}]}
+    # The CLI's system turn after the first user message renders it; with nothing there it is empty.
+    assert entries.pop(1)["attachment"] == {"type": "date", "date": "2026-11-25"}
     call = entries[1]["message"]
     assert (call["role"], call["type"], call["model"], call["stop_reason"]) == ("assistant", "message", "claude-sonnet-4-5", "tool_use")
     # The call by the name the CLI offers the client's tool under, as on a live session.

@@ -196,6 +196,17 @@ def test_it_starts_over_when_the_client_edits_an_answer(proxy, upstream):
     assert Conversation.objects.get(key="ses_edit_1").last_lineage == "edit"
 
 
+def test_it_sends_a_seeded_history_with_no_empty_message(proxy, upstream):
+    # The CLI's system turn after the first user message is made of what its transcript
+    # keeps there: a seeded one has the date, as a live session's has it.
+    ask(proxy, [user("Seeded Q1"), assistant("Seeded A1"), user("Seeded Q2")])
+
+    sent = upstream.message_requests()[-1].body["messages"]
+    assert [message["role"] for message in sent] == ["user", "system", "assistant", "user", "system"]
+    assert sent[1]["content"] == f"Today's date is {time.strftime('%Y-%m-%d', time.gmtime())}."
+    assert all(message["content"] for message in sent)
+
+
 def test_it_shrinks_the_context_to_the_summary_after_compaction(proxy, upstream):
     headers = {"x-session-id": "ses_compact_1"}
     _two_turns(proxy, upstream, headers)

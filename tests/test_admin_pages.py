@@ -180,5 +180,5 @@ def test_it_shows_a_conversation_waiting_for_tool_results(proxy, upstream, page)
     # Its own row: another test's conversation may be waiting on this proxy too.
     waiting = page.wait_for_selector('#processes tr.process-waiting_for_tool_result:has-text("Read a.")', timeout=20000)
     assert "read since " in waiting.inner_text()
-    assert "s ago" in waiting.inner_text()
+    assert " ago" in waiting.inner_text()  # another "Read a." may have waited minutes
     shot(page, "10-live-waiting-for-tools")

@@ -10,13 +10,15 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _fake_cli(tmp_path, exit_code):
     cli = tmp_path / "claude"
-    cli.write_text(f'#!/bin/sh\necho "called with: $*"\nexit {exit_code}\n')
+    # `auth status` answers as the CLI does once signed in; `auth login` echoes its arguments.
+    status = """if [ "$2" = status ]; then echo '{"loggedIn": true, "email": "me@example.com"}'; exit 0; fi\n"""
+    cli.write_text(f'#!/bin/sh\n{status}echo "called with: $*"\nexit {exit_code}\n')
     cli.chmod(0o755)
     return cli
 
 
 def _login(tmp_path, cli):
-    env = {**os.environ, "CLAUDE_PROXY_CLI_PATH": str(cli), "CLAUDE_PROXY_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "CLAUDE_PROXY_CLI_PATH": str(cli)}
     return subprocess.run([sys.executable, "manage.py", "claude_login"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -29,7 +31,7 @@ def test_it_runs_the_clis_auth_login(tmp_path):
     assert result.stdout.splitlines() == [
         f"Running {cli} auth login",
         "called with: auth login",
-        "Signed in. Check with: curl http://127.0.0.1:3456/health",
+        "Signed in: login default is me@example.com.",
     ]
 
 

@@ -48,25 +48,30 @@ def admitted_key(presented):
     NO_KEY when none is configured (no setting, no row, revoked or not); None when it is
     refused. At most two reads by index, and nothing kept here: a key revoked on any
     instance is refused on every one at once."""
-    expected, extra_usage = settings.CLAUDE_PROXY_API_KEY, settings.CLAUDE_PROXY_EXTRA_USAGE
-    # The operator's own key, and an open proxy, may use every login.
-    own = {"logins": None, "fallback": settings.CLAUDE_PROXY_LOGIN_FALLBACK}
+    expected = settings.CLAUDE_PROXY_API_KEY
     if expected and presented and hmac.compare_digest(presented.encode(), expected.encode()):
-        return Admission(SHARED_KEY, extra_usage, **own)
+        return operators(SHARED_KEY)
     if presented and (key := ApiKey.objects.admitting(presented)) is not None:
         key.note_use()
-        return Admission(key.name, key.extra_usage or extra_usage, key.usable_logins(), key.fallback)
+        extra_usage = key.extra_usage or settings.CLAUDE_PROXY_EXTRA_USAGE
+        return Admission(key.name, extra_usage, key.usable_logins(), key.fallback)
     # A revoked key still counts: revoking the last key must not open the proxy.
     if expected or ApiKey.objects.exists():
         return None
-    return Admission(NO_KEY, extra_usage, **own)
+    return operators(NO_KEY)
+
+
+def operators(key):
+    """The Admission of the operator's own key, or of an open proxy: every login, and the
+    settings' say on extra usage and fallback."""
+    return Admission(key, settings.CLAUDE_PROXY_EXTRA_USAGE, None, settings.CLAUDE_PROXY_LOGIN_FALLBACK)
 
 
 def admission_of(request):
     """What the request's key allows; on a path the middleware skips, the open proxy's."""
     if (admission := getattr(request, "admission", None)) is not None:
         return admission
-    return Admission(NO_KEY, settings.CLAUDE_PROXY_EXTRA_USAGE, None, settings.CLAUDE_PROXY_LOGIN_FALLBACK)
+    return operators(NO_KEY)
 
 
 class ApiKeyMiddleware(AsyncMiddleware):

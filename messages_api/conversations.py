@@ -128,8 +128,8 @@ class HeldConversation:
             usage.route(self.ask, current=getattr(self.runtime.conversation, "login", ""))
             if await self._take_lease():
                 usage.route(self.ask, current=self.conversation.login)
-                if self.conversation.login and self.ask.login != self.conversation.login:
-                    log.info("conversation %s moves from login %s to %s", self.conversation.pk, self.conversation.login, self.ask.login)
+                if (was := self.conversation.login) and self.ask.login != was:
+                    log.info("conversation %s moves from login %s to %s", self.conversation.pk, was, self.ask.login)
                 return
             self._slot.release()
             if deadline is None:
@@ -321,8 +321,9 @@ class HeldConversation:
         # one user message the API has them in.
         words = any(block.type != "tool_result" for block in reply.content)
         self.process, paused = await self.runtime.process_for_resume(
-            params, self.ask.login, self.conversation.id, resume=self.resume_id, resume_at=self.conversation.resume_at, live=not words
-        )
+            params, self.ask.login, self.conversation.id,
+            resume=self.resume_id, resume_at=self.conversation.resume_at, live=not words,
+        )  # fmt: skip
         if paused is None:
             # A new process resumed at the tool calls is sent the reply.
             turn = self.process.submit(user_message(with_tool_choice(api_blocks(reply), params.tool_choice)))

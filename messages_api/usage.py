@@ -64,26 +64,16 @@ def route(ask, current=""):
     ask.login, ask.windows = name, [window for window in ask.login_windows if window.login == name]
 
 
-async def current(names=None):
-    """Every login's windows as last reported, or those of `names` (their connection given
-    back at once: the live page reads them outside any request)."""
-    return await database_sync_to_async(_current)(names)
-
-
-def _current(names):
-    windows = UsageWindow.objects.all() if names is None else UsageWindow.objects.filter(login__in=names)
-    return in_order(windows)
-
-
 async def logins_report(names=None):
-    """report() of the logins `names` (None: every one), read in one go."""
+    """report() of the logins `names` (None: every one), read in one go (its connection
+    given back at once: the live page reads them outside any request)."""
     return await database_sync_to_async(_logins_report)(names)
 
 
 def _logins_report(names):
     logins = ClaudeLogin.objects.all() if names is None else ClaudeLogin.objects.filter(name__in=names)
     logins = sorted(logins, key=lambda login: names.index(login.name)) if names is not None else list(logins)
-    return report(logins, _current([login.name for login in logins]))
+    return report(logins, in_order(UsageWindow.objects.filter(login__in=[login.name for login in logins])))
 
 
 def after_turn(windows, raw, login):

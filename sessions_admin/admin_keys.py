@@ -45,7 +45,8 @@ class ApiKeyForm(forms.ModelForm):
 
     def clean_logins(self):
         names = list(dict.fromkeys(name.strip() for name in self.cleaned_data["logins"].split(",") if name.strip()))
-        if unknown := [name for name in names if name not in ClaudeLogin.objects.names()]:
+        known = set(ClaudeLogin.objects.names())
+        if unknown := [name for name in names if name not in known]:
             raise forms.ValidationError(f"No Claude login named {', '.join(unknown)}")
         return names
 
@@ -80,7 +81,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.display(description="Claude logins")
     def logins_in_order(self, obj):
-        return " → ".join(obj.usable_logins()) + (" (falls back)" if obj.fallback and len(obj.usable_logins()) > 1 else "")
+        logins = obj.usable_logins()
+        return " → ".join(logins) + (" (falls back)" if obj.fallback and len(logins) > 1 else "")
 
     @admin.display(description="Key")
     def shown_prefix(self, obj):

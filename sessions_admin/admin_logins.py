@@ -6,7 +6,8 @@ browser, not a form."""
 from datetime import timedelta
 
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html_join
 
@@ -38,12 +39,11 @@ class ClaudeLoginAdmin(admin.ModelAdmin):
         return obj is None or obj.name != DEFAULT
 
     def get_queryset(self, request):
+        # The ModelAdmin serves every request: the day's counts go on the rows, not on it.
         since = timezone.now() - timedelta(days=1)
-        self._requests = dict(
-            RequestLog.objects.filter(created__gte=since).exclude(claude_login="")
-            .values_list("claude_login").annotate(requests=Count("*")).order_by()
-        )  # fmt: skip
-        return super().get_queryset(request)
+        today = RequestLog.objects.filter(claude_login=OuterRef("name"), created__gte=since)
+        counted = today.order_by().values("claude_login").annotate(requests=Count("*")).values("requests")
+        return super().get_queryset(request).annotate(requests_today=Coalesce(Subquery(counted), 0))
 
     def changelist_view(self, request, extra_context=None):
         note = "Add a login with: python manage.py claude_login --login NAME"
@@ -61,9 +61,9 @@ class ClaudeLoginAdmin(admin.ModelAdmin):
             ((w.status, w.window, w.label, f"{w.utilization * 100:g} %") for w in shown),
         )  # fmt: skip
 
-    @admin.display(description="Requests (24 h)")
+    @admin.display(description="Requests (24 h)", ordering="requests_today")
     def requests_today(self, obj):
-        return self._requests.get(obj.name, 0)
+        return obj.requests_today
 
     @admin.display(description="Checked", ordering="checked_at")
     def checked(self, obj):

@@ -157,7 +157,9 @@ def system_prompt(params, tools=None):
     return {"type": "file", "path": str(path)}
 
 
-def build_options(params, *, login=DEFAULT_LOGIN, tools=None, resume=None, resume_at=None, fork=False, session_store=None, stderr=None):
+def build_options(
+    params, *, login=DEFAULT_LOGIN, tools=None, resume=None, resume_at=None, fork=False, session_store=None, stderr=None
+):
     """Options for a CLI process that answers `params` (a MessagesRequest).
 
     The CLI runs on the Claude login `login` (sessions_admin.logins);

@@ -40,16 +40,17 @@ def test_it_answers_with_the_object_the_schema_asks_for(proxy, upstream, beta):
     body = response.json()
     assert body["content"] == [{"type": "text", "text": json.dumps(WEATHER)}]
     assert body["stop_reason"] == "end_turn"
-    assert body["usage"]["output_tokens"] > 0
+    assert (body["usage"]["input_tokens"], body["usage"]["output_tokens"]) == (11, 12)
     [sent] = upstream.message_requests()
     assert {key: offered_schema(sent)[key] for key in SCHEMA} == SCHEMA
     assert logged(response.headers["x-request-id"]).status == 200
 
 
-def test_it_streams_the_object_as_one_text_block(proxy, upstream):
+@pytest.mark.parametrize("beta", [False, True], ids=["output_config", "output_format-beta"])
+def test_it_streams_the_object_as_one_text_block(proxy, upstream, beta):
     upstream.enqueue(replies.tool_use("StructuredOutput", WEATHER))
 
-    response = httpx.post(f"{proxy.url}/v1/messages", json=structured(stream=True), timeout=60)
+    response = httpx.post(f"{proxy.url}/v1/messages", json=structured(beta=beta, stream=True), timeout=60)
 
     events = sse_events(response.content)
     starts = [data["content_block"] for name, data in events if name == "content_block_start"]
@@ -58,6 +59,8 @@ def test_it_streams_the_object_as_one_text_block(proxy, upstream):
     assert json.loads(text) == WEATHER
     assert [data["delta"]["stop_reason"] for name, data in events if name == "message_delta"] == ["end_turn"]
     assert events[-1][0] == "message_stop"
+    [sent] = upstream.message_requests()
+    assert {key: offered_schema(sent)[key] for key in SCHEMA} == SCHEMA
 
 
 def test_it_sends_an_invalid_object_back_to_the_model_and_answers_the_valid_one(proxy, upstream):

@@ -34,6 +34,7 @@ def test_it_parses_a_chat_completion_into_the_pydantic_model(proxy, upstream):
     assert message.parsed == Weather(**WEATHER)
     assert json.loads(message.content) == WEATHER
     assert completion.choices[0].finish_reason == "stop"
+    assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (11, 12)
     [sent] = upstream.message_requests()
     assert offered_schema(sent)["required"] == ["city", "temp"]
     assert offered_schema(sent)["additionalProperties"] is False
@@ -69,6 +70,9 @@ def test_it_parses_a_response_into_the_pydantic_model(proxy, upstream):
 
     assert response.output_parsed == Weather(**WEATHER)
     assert json.loads(response.output_text) == WEATHER
+    assert [item.type for item in response.output] == ["message"]
+    assert [part.type for part in response.output[0].content] == ["output_text"]
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (11, 12)
     [sent] = upstream.message_requests()
     assert offered_schema(sent)["required"] == ["city", "temp"]
 
@@ -80,6 +84,30 @@ def test_it_streams_a_response_of_the_object(proxy, upstream):
         final = stream.get_final_response()
 
     assert final.output_parsed == Weather(**WEATHER)
+
+
+def test_it_answers_a_responses_json_object_with_an_object(proxy, upstream):
+    upstream.enqueue(replies.tool_use("StructuredOutput", {"any": ["thing"]}))
+
+    response = client(proxy).responses.create(
+        model="claude-sonnet-4-5", input="JSON please", text={"format": {"type": "json_object"}}, store=False
+    )
+
+    assert json.loads(response.output_text) == {"any": ["thing"]}
+    [sent] = upstream.message_requests()
+    assert offered_schema(sent)["type"] == "object"
+
+
+def test_it_refuses_a_responses_schema_that_is_no_object_in_the_clients_field(proxy, upstream):
+    bad = {"type": "json_schema", "name": "list", "schema": {"type": "array", "items": {"type": "string"}}}
+
+    response = httpx.post(
+        f"{proxy.url}/v1/responses", json={"model": "claude-sonnet-4-5", "input": "Hi", "text": {"format": bad}}, timeout=60
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "text.format.schema"
+    assert upstream.message_requests() == []
 
 
 def test_it_refuses_a_schema_that_is_no_object_in_the_clients_field(proxy, upstream):

@@ -150,3 +150,22 @@ def test_it_runs_an_agent_tool_round_on_the_openai_chat_model(proxy, upstream):
     assert _client_tools(first) == ["mcp__client__read_notes"]
     assert first.history() == [("user", "What do my work notes say?")]
     assert second.tool_results() == [("toolu_pai_oai", "work: buy milk", False)]
+
+
+@pytest.mark.parametrize("wire", ["anthropic", "openai-chat"])
+def test_it_gives_native_output_the_object_the_schema_asks_for(proxy, upstream, wire):
+    # NativeOutput asks the API's own structured outputs for the schema: no output tool.
+    upstream.enqueue(replies.tool_use("StructuredOutput", {"name": "Lyon", "population": 522000}))
+    if wire == "anthropic":
+        model = _anthropic(proxy)
+    else:
+        model = OpenAIChatModel("claude-sonnet-4-5", provider=OpenAIProvider(base_url=f"{proxy.url}/v1", api_key="dummy"))
+    agent = pydantic_ai.Agent(model, output_type=pydantic_ai.NativeOutput(City))
+
+    result = agent.run_sync("Name a French city and its population.")
+
+    assert result.output == City(name="Lyon", population=522000)
+    [sent] = upstream.message_requests()
+    [offered] = [tool["input_schema"] for tool in sent.body["tools"] if tool["name"] == "StructuredOutput"]
+    assert offered["required"] == ["name", "population"]
+    assert _client_tools(sent) == []

@@ -15,13 +15,14 @@ from .claude.options import cli_is_there, cli_not_found, cli_path
 class ApiError(Exception):
     """An error the client receives as {"type": "error", "error": {...}} with `status`."""
 
-    def __init__(self, status, error_type, message, retry_after=None, window=""):
+    def __init__(self, status, error_type, message, retry_after=None, window="", login=""):
         super().__init__(message)
         self.status = status
         self.error_type = error_type
         self.message = message
         self.retry_after = retry_after  # seconds, sent as `retry-after` with the error
         self.window = window  # the subscription window that refused the request, for its log
+        self.login = login  # the Claude login whose window it is, when known before the turn
 
     def envelope(self):
         return {"type": "error", "error": {"type": self.error_type, "message": self.message}}
@@ -73,7 +74,7 @@ class Failure:
     rate_limit: dict | None = None  # the turn's latest RateLimitEvent, its raw dict
 
 
-def limit_reached(window, resets_at, words="", now=None):
+def limit_reached(window, resets_at, words="", now=None, login=""):
     """429 for a spent subscription window (the CLI's rateLimitType), `retry-after` the
     seconds to its reset; the CLI's own words when it said them."""
     now = now or timezone.now()
@@ -81,7 +82,7 @@ def limit_reached(window, resets_at, words="", now=None):
     if not words:
         when = f"; it resets at {resets_at:%Y-%m-%d %H:%M} UTC" if resets_at else ""
         words = f"The Claude subscription's {window_label(window)} limit is reached{when}"
-    return ApiError(429, "rate_limit_error", words, retry_after=retry_after, window=window)
+    return ApiError(429, "rate_limit_error", words, retry_after=retry_after, window=window, login=login)
 
 
 # How Claude Code words a refusal that only extra usage could have served (its 2.1.332

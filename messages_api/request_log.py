@@ -105,6 +105,7 @@ class RequestRecord:
         self.stderr_tail = stderr
         if error.window:
             self.usage_window, self.usage_status = error.window, "rejected"
+        self.claude_login = self.claude_login or error.login
 
     def take(self, outcome):
         """What the request's turn stated when it ended (a client_turn.Outcome)."""

@@ -60,7 +60,7 @@ def route(ask, current=""):
     if name is None:
         if window is None:
             raise NO_LOGIN
-        raise limit_reached(window.window, window.resets_at, now=now)
+        raise limit_reached(window.window, window.resets_at, now=now, login=window.login)
     ask.login, ask.windows = name, [window for window in ask.login_windows if window.login == name]
 
 

@@ -83,6 +83,9 @@ def test_it_starts_new_conversations_on_the_next_login_once_the_first_is_refused
     again = post(subscribed, secret, "logins-first", "And now?", history=_turn(first))
     assert again.status_code == 429
     assert again.json()["error"]["type"] == "rate_limit_error"
+    # Refused before its turn, its row still names the login whose window refused it.
+    row = logged(again.headers["x-request-id"])
+    assert (row.claude_login, row.usage_window, row.usage_status) == ("default", "five_hour", "rejected")
     assert 1 <= int(again.headers["retry-after"]) <= 1800
     assert len(upstream.message_requests()) == asked
     assert conversation_of(first).login == "default"

@@ -11,6 +11,7 @@ from django.conf import settings
 from proxy_project.endpoints import api_prefixes
 from sessions_admin.api_keys import ApiKey
 
+from .claude.options import cli_model
 from .errors import ApiError
 from .middleware import AsyncMiddleware
 from .wire import edge_errors
@@ -41,6 +42,14 @@ class Admission:
     # conversations move to the next one when their own is refused.
     logins: list | None = None
     fallback: bool = False
+    # The model families (opus, sonnet, haiku) it may ask for; None: every one.
+    model_families: tuple | None = None
+
+    def check_model(self, model):
+        """A 403 for a model outside the key's families, before any CLI starts."""
+        if self.model_families is not None and (family := cli_model(model)) not in self.model_families:
+            allowed = ", ".join(self.model_families)
+            raise ApiError(403, "permission_error", f"model: this API key may not use {family} models, only {allowed}")
 
 
 def admitted_key(presented):
@@ -54,7 +63,8 @@ def admitted_key(presented):
     if presented and (key := ApiKey.objects.admitting(presented)) is not None:
         key.note_use()
         extra_usage = key.extra_usage or settings.CLAUDE_PROXY_EXTRA_USAGE
-        return Admission(key.name, extra_usage, key.usable_logins(), key.fallback)
+        families = tuple(key.model_families) or None
+        return Admission(key.name, extra_usage, key.usable_logins(), key.fallback, families)
     # A revoked key still counts: revoking the last key must not open the proxy.
     if expected or ApiKey.objects.exists():
         return None

@@ -12,6 +12,7 @@ OpenAI clients read the same list (`client.models.list()`): a request without
 
 from datetime import datetime
 
+from .claude.options import cli_model
 from .errors import ApiError, invalid_request
 
 # The current ids of the three families in the bundled Claude Code's model catalog
@@ -57,14 +58,23 @@ def _info(index):
     return {"id": model_id, "type": "model", "display_name": display_name, "created_at": created_at}
 
 
-def _index(model_id):
+def _index(model_id, listed=None):
+    """Its place in MODELS, if `listed` (indices; None: all of them) holds it."""
     model_id = SNAPSHOTS.get(model_id, model_id)
-    return _IDS.index(model_id) if model_id in _IDS else None
+    index = _IDS.index(model_id) if model_id in _IDS else None
+    return index if listed is None or index in listed else None
 
 
-def model_info(model_id):
-    """One model as GET /v1/models/{id} gives it; a 404 not_found_error if we list none such."""
-    index = _index(model_id)
+def listed_for(families=None):
+    """The indices of MODELS a key kept to `families` (None: every family) sees."""
+    return [index for index, model_id in enumerate(_IDS) if families is None or cli_model(model_id) in families]
+
+
+def model_info(model_id, families=None):
+    """One model as GET /v1/models/{id} gives it; a 404 not_found_error if we list none
+    such, or none such for a key kept to `families`, as the API answers for a model the
+    key has no access to."""
+    index = _index(model_id, listed_for(families))
     if index is None:
         raise ApiError(404, "not_found_error", f"model: {model_id}")
     return _info(index)
@@ -82,25 +92,27 @@ def page_params(query):
     before_id, after_id = query.get("before_id") or None, query.get("after_id") or None
     if before_id and after_id:
         raise invalid_request("before_id: cannot be given together with after_id")
-    for name, cursor in (("before_id", before_id), ("after_id", after_id)):
-        if cursor and _index(cursor) is None:
-            raise invalid_request(f"{name}: no model {cursor!r} in this list")
     return {"limit": limit, "before_id": before_id, "after_id": after_id}
 
 
-def page(limit=DEFAULT_LIMIT, before_id=None, after_id=None):
-    """One page of GET /v1/models: `limit` models after `after_id`, before `before_id`,
-    or from the newest. has_more says whether more lie further that way, which is
-    where the SDKs go next (before first_id, or after last_id)."""
+def page(limit=DEFAULT_LIMIT, before_id=None, after_id=None, families=None):
+    """One page of GET /v1/models (of the models of `families`, None: all): `limit`
+    models after `after_id`, before `before_id`, or from the newest. has_more says
+    whether more lie further that way, which is where the SDKs go next (before
+    first_id, or after last_id)."""
+    listed = listed_for(families)
+    for name, cursor in (("before_id", before_id), ("after_id", after_id)):
+        if cursor and _index(cursor, listed) is None:
+            raise invalid_request(f"{name}: no model {cursor!r} in this list")
     if before_id:
-        end = _index(before_id)
+        end = listed.index(_index(before_id))
         start = max(0, end - limit)
         has_more = start > 0
     else:
-        start = _index(after_id) + 1 if after_id else 0
-        end = min(len(MODELS), start + limit)
-        has_more = end < len(MODELS)
-    data = [_info(index) for index in range(start, end)]
+        start = listed.index(_index(after_id)) + 1 if after_id else 0
+        end = min(len(listed), start + limit)
+        has_more = end < len(listed)
+    data = [_info(index) for index in listed[start:end]]
     return {
         "data": data,
         "has_more": has_more,

@@ -59,6 +59,7 @@ async def start_or_resume(ask, request):
     whose tool calls this request answers. The request's log record follows the turn:
     its row is written from the turn's report (the Outcome its end returns)."""
     admission = admission_of(request)
+    admission.check_model(ask.params.model)
     ask.extra_usage = admission.extra_usage == "allow"
     ask.logins, ask.fallback = admission.logins, admission.fallback
     ask.picked_login = request.headers.get(LOGIN_HEADER, "").strip()
@@ -100,13 +101,14 @@ async def count_tokens(request):
 
 @api_endpoint("GET")
 async def list_models(request):
-    page = catalog.page(**catalog.page_params(request.GET))
+    families = admission_of(request).model_families
+    page = catalog.page(**catalog.page_params(request.GET), families=families)
     return JsonResponse(catalog.with_openai_list_fields(page) if catalog.openai_client(request.headers) else page)
 
 
 @api_endpoint("GET")
 async def retrieve_model(request, model_id):
-    model = catalog.model_info(model_id)
+    model = catalog.model_info(model_id, admission_of(request).model_families)
     return JsonResponse(catalog.with_openai_fields(model) if catalog.openai_client(request.headers) else model)
 
 

@@ -7,10 +7,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from .admin_base import LIST_CSS, ago_with_title
-from .api_keys import ApiKey
+from .api_keys import MODEL_FAMILIES, ApiKey
 from .logins import ClaudeLogin
 
 STATES = (("active", "Active"), ("revoked", "Revoked"))
+# What a person sets on a key, when adding it and after.
+EDITABLE = ("name", "extra_usage", "logins", "fallback", "model_families")
 
 
 class KeyStateFilter(admin.SimpleListFilter):
@@ -29,19 +31,25 @@ class KeyStateFilter(admin.SimpleListFilter):
 
 
 class ApiKeyForm(forms.ModelForm):
-    """The key's logins as a person writes them: names, comma-separated, in order."""
+    """The key's logins as a person writes them (names, comma-separated, in order), and
+    its model families as boxes to tick."""
 
     logins = forms.CharField(
         required=False, help_text="Claude login names, in order, comma-separated; none: the default login"
     )
+    model_families = forms.MultipleChoiceField(
+        required=False, choices=MODEL_FAMILIES, widget=forms.CheckboxSelectMultiple,
+        label="Models", help_text="the model families it may ask for; none ticked: every one",
+    )  # fmt: skip
 
     class Meta:
         model = ApiKey
-        fields = ("name", "extra_usage", "logins", "fallback")
+        fields = EDITABLE
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["logins"] = ", ".join(self.instance.logins or [])
+        self.initial["model_families"] = list(self.instance.model_families or [])
 
     def clean_logins(self):
         names = list(dict.fromkeys(name.strip() for name in self.cleaned_data["logins"].split(",") if name.strip()))
@@ -54,7 +62,9 @@ class ApiKeyForm(forms.ModelForm):
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     form = ApiKeyForm
-    list_display = ("name", "shown_prefix", "logins_in_order", "extra_usage", "created_ago", "last_used_ago", "state")
+    list_display = (
+        "name", "shown_prefix", "logins_in_order", "allowed_models", "extra_usage", "created_ago", "last_used_ago", "state",
+    )  # fmt: skip
     list_filter = (KeyStateFilter,)
     search_fields = ("name", "prefix")
     actions = ["revoke_selected"]
@@ -63,8 +73,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         css = LIST_CSS
 
     def get_fields(self, request, obj=None):
-        editable = ("name", "extra_usage", "logins", "fallback")
-        return editable if obj is None else (*editable, "prefix", "created", "last_used", "revoked")
+        return EDITABLE if obj is None else (*EDITABLE, "prefix", "created", "last_used", "revoked")
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("name", "prefix", "created", "last_used", "revoked")
@@ -83,6 +92,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def logins_in_order(self, obj):
         logins = obj.usable_logins()
         return " → ".join(logins) + (" (falls back)" if obj.fallback and len(logins) > 1 else "")
+
+    @admin.display(description="Models")
+    def allowed_models(self, obj):
+        return ", ".join(obj.model_families) or "all"
 
     @admin.display(description="Key")
     def shown_prefix(self, obj):

@@ -18,6 +18,9 @@ SHOWN_CHARS = len(SECRET_PREFIX) + 8
 LAST_USED_EVERY = timedelta(minutes=1)
 # Whether the key's requests may be served from extra usage once a plan window is spent.
 EXTRA_USAGE = (("", "As CLAUDE_PROXY_EXTRA_USAGE says"), ("allow", "Allow"), ("never", "Never"))
+# The model families a key may be kept to: the CLI runs one of these three for any model
+# name a client sends (messages_api.claude.options.cli_model).
+MODEL_FAMILIES = (("opus", "Opus"), ("sonnet", "Sonnet"), ("haiku", "Haiku"))
 
 
 def digest(secret):
@@ -30,9 +33,9 @@ class ApiKeyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked=None)
 
-    def create_key(self, name, logins=(), fallback=False):
+    def create_key(self, name, logins=(), fallback=False, model_families=()):
         """A new key and its secret, which is shown once and kept nowhere."""
-        key = self.model(name=name, logins=list(logins), fallback=fallback)
+        key = self.model(name=name, logins=list(logins), fallback=fallback, model_families=list(model_families))
         secret = key.new_secret()
         key.save()
         return key, secret
@@ -56,6 +59,9 @@ class ApiKey(models.Model):
     fallback = models.BooleanField(
         default=False, help_text="a conversation whose login is refused moves on to the next login"
     )
+
+    # The model families (MODEL_FAMILIES) it may ask for; none named: every one.
+    model_families = models.JSONField(default=list, blank=True, help_text="model families: opus, sonnet, haiku")
 
     objects = ApiKeyQuerySet.as_manager()
 

@@ -157,12 +157,13 @@ def own_rows(own_database):
 
 @pytest.fixture
 def keys():
-    """make(name, logins=(), fallback=False) → (ApiKey, secret): keys made for the test,
-    gone after it (while there is one, every proxy on the database wants a key)."""
+    """make(name, logins=(), fallback=False, model_families=()) → (ApiKey, secret): keys
+    made for the test, gone after it (while there is one, every proxy on the database
+    wants a key)."""
     made = []
 
-    def make(name, logins=(), fallback=False):
-        key, secret = ApiKey.objects.create_key(name, logins=logins, fallback=fallback)
+    def make(name, logins=(), fallback=False, model_families=()):
+        key, secret = ApiKey.objects.create_key(name, logins=logins, fallback=fallback, model_families=model_families)
         made.append(key.pk)
         return key, secret
 

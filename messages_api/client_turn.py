@@ -218,7 +218,7 @@ class ClientTurn:
             if self.filter.finished and self._kind is None:
                 self._kind = TurnOutcome.ANSWERED
                 if self.filter.stopped_early:
-                    self.turn.interrupt()  # a stop sequence or max_tokens: the CLI would go on
+                    self.turn.interrupt()  # a stop sequence, max_tokens or a refusal: the CLI would go on
 
     def _failed(self, exception):
         self.failure.exception = exception

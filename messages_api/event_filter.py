@@ -27,6 +27,10 @@ def hide_internal_tools(name):
 
 
 USAGE_KEYS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+# A model turn stopped so ends the answer, though the CLI would go on: at max_tokens it
+# resumes the cut answer by itself; after a refusal (the API's safety classifier) it
+# would tell the model so in a user message of its own and ask again.
+EARLY_STOPS = ("max_tokens", "refusal")
 
 
 def _usage(result_usage):
@@ -68,8 +72,8 @@ class EventFilter:
         self._answered = False
         self.tool_routing = tool_routing
         self.show_thinking = show_thinking
-        # The answer ends at the first of these in its text, or at a model turn cut at
-        # max_tokens: the CLI would go on (it resumes a cut answer by itself).
+        # The answer ends at the first of these in its text, or at a model turn that
+        # stopped for one of EARLY_STOPS.
         self._stops = StopSequences(stop_sequences)
         self.stopped_early = False
         # Client tool name -> a function that mends a call's input before the client
@@ -284,8 +288,8 @@ class EventFilter:
             return []
         self._counted, self._turn_counted = self.usage, True
         stop_reason = self._last_delta["delta"].get("stop_reason")
-        if stop_reason == "max_tokens":
-            return self._stop_early("max_tokens")
+        if stop_reason in EARLY_STOPS:
+            return self._stop_early(stop_reason)
         if stop_reason != "tool_use" or not self._turn_tool_ids or self.ended:
             return []
         # The model called the client's tools: the response ends here, and the CLI

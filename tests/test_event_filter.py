@@ -430,6 +430,40 @@ def test_it_ignores_a_whole_message_after_the_answer_stopped_at_max_tokens():
     assert event_filter.finish() == []
 
 
+def test_it_ends_the_answer_at_a_refusal_with_the_whole_event_list():
+    # The API's safety classifier stopped the model turn: the client gets it as the API
+    # gives it, and nothing the CLI does after it (a retry of its own) is the client's.
+    event_filter = EventFilter(CLIENT_MODEL)
+    seen = feed_all(
+        event_filter,
+        [
+            message_start("msg_1"),
+            text_start(0),
+            text_delta(0, "I can't "),
+            text_delta(0, "help with that."),
+            block_stop(0),
+            message_delta("refusal", output_tokens=5),
+            {"type": "message_stop"},
+            message_start("msg_2"),
+            text_start(0),
+            text_delta(0, "Another try."),
+        ],
+    )
+
+    assert seen == [
+        {**message_start("msg_1"), "message": {**message_start("msg_1")["message"], "model": CLIENT_MODEL}},
+        text_start(0),
+        text_delta(0, "I can't "),
+        text_delta(0, "help with that."),
+        block_stop(0),
+        closing_delta("refusal"),
+        {"type": "message_stop"},
+    ]
+    assert event_filter.stopped_early
+    assert event_filter.feed_message("msg_3", [{"type": "text", "text": "Again."}], "end_turn") == []
+    assert event_filter.finish() == []
+
+
 def test_it_turns_a_message_that_came_without_stream_events_into_events():
     event_filter = EventFilter(CLIENT_MODEL)
     feed_all(event_filter, [message_start("msg_1"), text_start(0), text_delta(0, "Cut o"), block_stop(0)])

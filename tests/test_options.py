@@ -112,7 +112,7 @@ def test_it_runs_internal_mode_in_the_work_dir():
     assert options.setting_sources == []
 
 
-def test_it_turns_off_memory_files_and_every_compaction():
+def test_it_turns_off_memory_files_every_compaction_and_the_retry_after_a_refusal():
     env = cli_env()
 
     assert {name: env[name] for name in ISOLATION_VARIABLES} == {
@@ -120,6 +120,8 @@ def test_it_turns_off_memory_files_and_every_compaction():
         "CLAUDE_CODE_DISABLE_AUTO_MEMORY": "1",
         "DISABLE_COMPACT": "1",
         "DISABLE_AUTO_COMPACT": "1",
+        "CLAUDE_CODE_DISABLE_REFUSAL_RETRY": "1",
+        "CLAUDE_CODE_DISABLE_REFUSAL_FALLBACK": "1",
     }
 
 

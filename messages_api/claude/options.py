@@ -100,11 +100,16 @@ def output_format(params):
 # long", when idle, cold). Neither is the client's: memory files are the machine owner's,
 # and a client compacts on the API's 400 itself. DISABLE_COMPACT turns off every kind,
 # /compact included; the others say the same again for older and newer CLIs.
+# After a refusal (stop_reason "refusal", the API's safety classifier) the CLI would add a
+# user message of its own ("Your response above was stopped by a safety classifier…")
+# and ask again, or switch models: the client gets the refusal, as from the API.
 ISOLATION_VARIABLES = {
     "CLAUDE_CODE_DISABLE_CLAUDE_MDS": "1",
     "CLAUDE_CODE_DISABLE_AUTO_MEMORY": "1",
     "DISABLE_COMPACT": "1",
     "DISABLE_AUTO_COMPACT": "1",
+    "CLAUDE_CODE_DISABLE_REFUSAL_RETRY": "1",
+    "CLAUDE_CODE_DISABLE_REFUSAL_FALLBACK": "1",
 }
 
 
